@@ -1,0 +1,123 @@
+"""Roles are Django groups with a fixed set of permissions, kept in step after every migrate."""
+
+from enum import StrEnum
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+
+class Role(StrEnum):
+    STAFF = "Staff"
+    NETWORK_LEAD = "Network leads"
+    MODERATOR = "Moderators"
+    CENTRAL_TEAM = "Central team"
+    TRUST_ADMIN = "Trust admins"
+
+    @property
+    def description(self) -> str:
+        return ROLE_DESCRIPTIONS[self]
+
+
+ROLE_DESCRIPTIONS = {
+    Role.STAFF: "Every member of staff: reads, shares and discusses.",
+    Role.NETWORK_LEAD: "Leads a subject network: curates and endorses its resources.",
+    Role.MODERATOR: "Acts on reported posts, with an audit trail.",
+    Role.CENTRAL_TEAM: "Publishes the trust's principles, news and shared focus in Wagtail.",
+    Role.TRUST_ADMIN: "Runs Staffroom: schools, staff, roles and settings.",
+}
+
+_EDITOR_PERMISSIONS = [
+    "wagtailadmin.access_admin",
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+]
+
+# Django permission codenames ("app_label.codename") each role holds, on top of the ones
+# the roles below it hold.
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.STAFF: [],
+    Role.NETWORK_LEAD: [],
+    Role.MODERATOR: [],
+    Role.CENTRAL_TEAM: _EDITOR_PERMISSIONS,
+    Role.TRUST_ADMIN: [
+        *_EDITOR_PERMISSIONS,
+        "wagtailimages.delete_image",
+        "wagtaildocs.delete_document",
+        "people.add_school",
+        "people.change_school",
+        "people.delete_school",
+        "people.add_person",
+        "people.change_person",
+        "people.view_person",
+        "networks.add_subject",
+        "networks.change_subject",
+        "networks.delete_subject",
+        "wagtailcore.change_site",
+        "wagtailsettings.change_trustbranding",
+        "cms.change_trustbranding",
+    ],
+}
+
+PAGE_PERMISSIONS = ["add_page", "change_page", "publish_page", "lock_page", "unlock_page"]
+PAGE_EDITOR_ROLES = [Role.CENTRAL_TEAM, Role.TRUST_ADMIN]
+# Wagtail's own starter groups are replaced by the roles above.
+WAGTAIL_STARTER_GROUPS = ["Editors"]
+
+
+def _permissions(names: list[str]) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
+    return found
+
+
+@transaction.atomic
+def sync_roles() -> dict[Role, Group]:
+    """Create the role groups and give each exactly its permissions. Safe to run again."""
+    from wagtail.models import GroupApprovalTask, GroupPagePermission, Page, Workflow
+
+    groups = {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+    for role, group in groups.items():
+        group.permissions.set(_permissions(ROLE_PERMISSIONS[role]))
+
+    root = Page.get_first_root_node()
+    if root is not None:
+        page_permissions = {
+            p.codename: p
+            for p in Permission.objects.filter(
+                content_type__app_label="wagtailcore", codename__in=PAGE_PERMISSIONS
+            )
+        }
+        for role, group in groups.items():
+            GroupPagePermission.objects.filter(group=group).exclude(page=root).delete()
+            wanted = page_permissions.values() if role in PAGE_EDITOR_ROLES else []
+            GroupPagePermission.objects.filter(group=group, page=root).exclude(
+                permission__in=list(wanted)
+            ).delete()
+            for permission in wanted:
+                GroupPagePermission.objects.get_or_create(
+                    group=group, page=root, permission=permission
+                )
+
+    Group.objects.filter(name__in=WAGTAIL_STARTER_GROUPS, user__isnull=True).delete()
+
+    # Wagtail's starter approval workflow is the central team's: one member drafts and
+    # submits, another approves.
+    for task in GroupApprovalTask.objects.all():
+        task.groups.set([groups[Role.CENTRAL_TEAM]])
+        if task.name == "Moderators approval":
+            task.name = "Central team approval"
+            task.save(update_fields=["name"])
+    Workflow.objects.filter(name="Moderators approval").update(name="Central team approval")
+    return groups
+
+
+def sync_roles_after_migrate(**kwargs) -> None:
+    sync_roles()

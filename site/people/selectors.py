@@ -1,0 +1,42 @@
+from django.contrib.auth.models import Group
+from django.db.models import Prefetch, Q, QuerySet
+
+from people.models import Person
+
+
+def staff_directory(
+    *,
+    name: str = "",
+    school_id: int | None = None,
+    subject_id: int | None = None,
+    role: str = "",
+) -> QuerySet[Person]:
+    """Active staff matching the people finder's filters, ready to list without N+1."""
+    people = (
+        Person.objects.filter(is_active=True)
+        .select_related("school")
+        .prefetch_related(
+            "subjects_taught", Prefetch("groups", queryset=Group.objects.order_by("name"))
+        )
+    )
+    for word in name.split():
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(display_name__icontains=word)
+        )
+    if school_id:
+        people = people.filter(school_id=school_id)
+    if subject_id:
+        people = people.filter(subjects_taught__id=subject_id)
+    if role:
+        people = people.filter(groups__name=role)
+    return people.distinct().order_by("last_name", "first_name", "pk")
+
+
+def person_profile(*, pk: int) -> Person:
+    return (
+        Person.objects.select_related("school")
+        .prefetch_related("subjects_taught", "groups")
+        .get(pk=pk, is_active=True)
+    )

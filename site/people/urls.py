@@ -1,0 +1,73 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path, reverse_lazy
+
+from people import views
+from people.forms import SignInForm
+
+app_name = "people"
+
+
+def public(view):
+    return login_not_required(view)
+
+
+urlpatterns = [
+    path(
+        "sign-in/",
+        public(
+            auth_views.LoginView.as_view(
+                template_name="people/sign_in.html",
+                authentication_form=SignInForm,
+                redirect_authenticated_user=True,
+            )
+        ),
+        name="sign_in",
+    ),
+    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path(
+        "password-reset/",
+        public(
+            auth_views.PasswordResetView.as_view(
+                template_name="people/password_reset.html",
+                email_template_name="people/email/password_reset.txt",
+                subject_template_name="people/email/password_reset_subject.txt",
+                success_url=reverse_lazy("people:password_reset_sent"),
+            )
+        ),
+        name="password_reset",
+    ),
+    path(
+        "password-reset/sent/",
+        public(
+            auth_views.PasswordResetDoneView.as_view(
+                template_name="people/password_reset_sent.html"
+            )
+        ),
+        name="password_reset_sent",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        public(
+            auth_views.PasswordResetConfirmView.as_view(
+                template_name="people/password_reset_confirm.html",
+                success_url=reverse_lazy("people:password_reset_complete"),
+                post_reset_login=False,
+            )
+        ),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password-reset/done/",
+        public(
+            auth_views.PasswordResetCompleteView.as_view(
+                template_name="people/password_reset_complete.html"
+            )
+        ),
+        name="password_reset_complete",
+    ),
+    path("", views.directory, name="directory"),
+    path("me/", views.my_profile, name="my_profile"),
+    path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("<int:pk>/", views.profile, name="profile"),
+]

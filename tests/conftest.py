@@ -1,0 +1,34 @@
+import pytest
+
+from tests import factories
+
+
+@pytest.fixture
+def primary_teacher(db):
+    return factories.primary_teacher()
+
+
+@pytest.fixture
+def secondary_maths_lead(db):
+    return factories.secondary_maths_lead()
+
+
+@pytest.fixture
+def moderator(db):
+    return factories.moderator()
+
+
+@pytest.fixture
+def central_team_editor(db):
+    return factories.central_team_editor()
+
+
+@pytest.fixture
+def trust_admin(db):
+    return factories.trust_admin()
+
+
+@pytest.fixture
+def staff_client(client, primary_teacher):
+    client.force_login(primary_teacher)
+    return client

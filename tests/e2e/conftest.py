@@ -1,0 +1,151 @@
+"""Real-browser harness: the ASGI app served by daphne on a free port, driven by Debian's
+chromium through Playwright, with axe-core for accessibility.
+
+Run on its own (`pytest -m browser -p no:asyncio tests/e2e`): Playwright's sync API and
+pytest-asyncio's event loop cannot share one process.
+"""
+
+import os
+import shutil
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from channels.testing.live import make_application, set_database_connection
+from daphne.testing import DaphneProcess
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.management import call_command
+from django.db import connection
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.factories import PASSWORD
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Without these, chromium keeps trying hosts this machine cannot reach.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    # The server runs in another process, so the test database must be a file.
+    from django.conf import settings
+
+    path = tmp_path_factory.mktemp("e2e") / "staffroom-e2e.sqlite3"
+    settings.DATABASES["default"].setdefault("TEST", {})["NAME"] = str(path)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if shutil.which(CHROMIUM) is None:
+        message = f"chromium not found at {CHROMIUM}: apt-get install chromium"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def migrated_data(django_db_setup, django_db_blocker) -> str:
+    """What the migrations put in the database (Wagtail's root page and site, the roles),
+    kept so each test can start from it again after the previous test's flush."""
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(migrated_data: str, django_db_blocker) -> Iterator[str]:
+    """The whole ASGI application (HTTP and websockets) on a free port."""
+    get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
+    with django_db_blocker.unblock():
+        process = DaphneProcess("127.0.0.1", get_application, setup=set_database_connection)
+        process.start()
+        if not process.ready.wait(timeout=30):
+            process.terminate()
+            raise RuntimeError("daphne did not start")
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str, asgi_server: str) -> Iterator[Browser]:
+    # Playwright's sync API keeps an event loop running in this thread, and Django would
+    # then refuse the tests' own database calls. Only the test process is affected: the
+    # server (started first, in its own process) keeps Django's guard.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def live_url(asgi_server: str, migrated_data: str, transactional_db) -> str:
+    # Tests commit (the server is another process), so each ends with a flush; put back
+    # what the migrations made before the next one starts.
+    from wagtail.models import Site
+
+    if not Site.objects.exists():
+        # Empty it again without the post-migrate step, whose content types and groups
+        # would clash with the saved ones.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(migrated_data)
+    return asgi_server
+
+
+@pytest.fixture
+def page(live_url: str, browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_url, locale="en-GB")
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+        artifacts = Path("test-artifacts")
+        artifacts.mkdir(exist_ok=True)
+        page.screenshot(path=artifacts / f"{request.node.name}.png", full_page=True)
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
+    page.goto("/people/sign-in/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/sign-in/" not in url)
+
+
+def assert_axe_clean(page: Page) -> None:
+    """axe-core finds no violation of its WCAG 2.2 A and AA rules on the page as it is."""
+    results = Axe().run(
+        page,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    violations = results.response["violations"]
+    assert not violations, results.generate_report()

@@ -1,0 +1,33 @@
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests import factories
+from tests.e2e.conftest import assert_axe_clean, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_sign_in_page_is_axe_clean_and_explains_a_wrong_password(page: Page) -> None:
+    factories.primary_teacher()
+    page.goto("/")
+
+    assert "/people/sign-in/" in page.url
+    assert_axe_clean(page)
+
+    page.get_by_label("Email address").fill("priya.patel@oakfield.example")
+    page.get_by_label("Password").fill("not my password")
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("alert")).to_contain_text("do not match")
+    assert_axe_clean(page)
+
+
+def test_a_member_of_staff_signs_in_and_out(page: Page) -> None:
+    teacher = factories.primary_teacher()
+
+    sign_in(page, teacher.email)
+    page.goto("/people/")
+    expect(page.get_by_role("navigation", name="Your account")).to_contain_text("Priya Patel")
+
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
