@@ -32,3 +32,19 @@ def trust_admin(db):
 def staff_client(client, primary_teacher):
     client.force_login(primary_teacher)
     return client
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    from tests.services import redis_server as start
+
+    with start() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    from tests.services import postgres_server as start
+
+    with start() as server:
+        yield server

@@ -7,7 +7,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
-ALLOWED_HOSTS = ["*"]
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Serve static files straight from the finders: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,40 @@
+"""The suites whose behaviour can differ between databases, run again on a real
+PostgreSQL server (case-insensitive email uniqueness, JSON fields, migrations)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
+    "tests/people",
+    "tests/cms",
+    "tests/config/test_health.py",
+]
+
+pytestmark = pytest.mark.postgres
+
+
+def test_the_database_suites_pass_on_postgresql(postgres_server):
+    environment = {**os.environ, "DATABASE_URL": postgres_server.url("staffroom")}
+    suites = [
+        suite
+        for suite in SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY
+        if (REPOSITORY / suite).exists()
+    ]
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "-m", "not browser and not redis and not postgres", *suites],
+        cwd=REPOSITORY,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert " passed" in result.stdout
