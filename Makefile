@@ -7,7 +7,7 @@ PORT ?= 8000
 export PYTHONPATH := $(CURDIR)/site:$(CURDIR)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast test-browser lint bench install install-dev clean
+.PHONY: run test test-fast test-browser lint bench install install-dev migrate static serve worker clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Staffroom needs Python 3.11 or newer.") if sys.version_info < (3, 11) else None'
@@ -29,6 +29,23 @@ run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production steps, shared with the Dockerfile and compose.yaml so they cannot drift.
+migrate: $(VENV)/.installed
+	$(BIN)/python manage.py migrate --noinput
+
+static: $(VENV)/.installed
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+serve: $(VENV)/.installed
+	$(BIN)/uvicorn config.asgi:application --app-dir site --host $(HOST) --port $(PORT) \
+		--workers $${WEB_CONCURRENCY:-2} --proxy-headers --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
+		--no-server-header
+
+# Background tasks from the database queue, and scheduled publishing once a minute.
+worker: $(VENV)/.installed
+	while true; do $(BIN)/python manage.py publish_scheduled; sleep 60; done & \
+	exec $(BIN)/python manage.py db_worker
 
 # Everything but the browser suite, then the browser suite in its own run
 # (pytest-asyncio and Playwright's event loop cannot share one process).

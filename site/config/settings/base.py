@@ -31,6 +31,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "channels",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -115,6 +117,16 @@ else:
 # Search: Elasticsearch when configured, the embedded database backend otherwise.
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")
 SEARCH_BACKEND = "elasticsearch" if ELASTICSEARCH_URL else "database"
+
+# Background tasks: run at once by default; a database queue with `manage.py db_worker`
+# when TASKS_BACKEND=database (production).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if env("TASKS_BACKEND", default="immediate") == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+    }
+}
 
 AUTH_USER_MODEL = "people.Person"
 AUTHENTICATION_BACKENDS = [
