@@ -1,5 +1,10 @@
+import re
+
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import RegexValidator
+from django.db.models import QuerySet
 
 from networks.curriculum import Phase
 from networks.models import Subject
@@ -20,6 +25,22 @@ class SignInForm(AuthenticationForm):
     }
 
 
+class StaffPasswordResetForm(PasswordResetForm):
+    """Also sends the link to people with no password yet: that is how staff who were
+    imported choose their first one."""
+
+    def get_users(self, email: str) -> QuerySet[Person]:
+        return Person.objects.filter(email__iexact=email, is_active=True)
+
+
+# Names are shown all over Staffroom; markup and invisible control characters in them only
+# ever confuse or mislead colleagues.
+plain_name = RegexValidator(
+    re.compile(r"^[^<>\x00-\x1f\x7f]*$"),
+    "Use letters, numbers, spaces and everyday punctuation only, not < or >.",
+)
+
+
 class ProfileForm(forms.ModelForm):
     phases = forms.MultipleChoiceField(
         choices=Phase.choices,
@@ -36,7 +57,25 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = Person
         fields = ["display_name", "job_title", "school", "subjects_taught", "phases", "about"]
-        widgets = {"about": forms.Textarea(attrs={"rows": 5, "maxlength": 1000})}
+        labels = {"school": "Home school", "subjects_taught": "Subjects you teach or support"}
+        help_texts = {
+            "about": "Up to 1,000 characters. Shown as plain text.",
+            "job_title": "For example ‘Year 4 teacher’ or ‘Head of science’.",
+        }
+        widgets = {
+            "display_name": forms.TextInput(attrs={"maxlength": 100, "autocomplete": "nickname"}),
+            "job_title": forms.TextInput(
+                attrs={"maxlength": 120, "autocomplete": "organization-title"}
+            ),
+            "about": forms.Textarea(attrs={"rows": 5, "maxlength": 1000}),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["display_name"].validators.append(plain_name)
+        self.fields["job_title"].validators.append(plain_name)
+        self.fields["school"].empty_label = "No school (central team)"
+        self.fields["school"].queryset = School.objects.order_by("name")
 
 
 class DirectoryFilterForm(forms.Form):
@@ -49,3 +88,27 @@ class DirectoryFilterForm(forms.Form):
         choices=[("", "Any role"), *((role.value, role.value) for role in Role)],
         required=False,
     )
+
+
+STAFF_IMPORT_MAX_BYTES = 5 * 1024 * 1024
+
+
+class StaffImportForm(forms.Form):
+    csv_file = forms.FileField(
+        label="Staff list (CSV)",
+        help_text="A CSV file of up to 5 MB with the columns of the example template.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    dry_run = forms.BooleanField(
+        label="Only check the file: do not import anything yet",
+        required=False,
+        initial=True,
+    )
+
+    def clean_csv_file(self) -> UploadedFile:
+        upload = self.cleaned_data["csv_file"]
+        if upload.size > STAFF_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                "The file is larger than 5 MB. Split it into smaller files and import each."
+            )
+        return upload

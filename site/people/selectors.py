@@ -40,3 +40,7 @@ def person_profile(*, pk: int) -> Person:
         .prefetch_related("subjects_taught", "groups")
         .get(pk=pk, is_active=True)
     )
+
+
+def person_for_edit(*, pk: int) -> Person:
+    return Person.objects.prefetch_related("subjects_taught").get(pk=pk)

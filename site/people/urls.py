@@ -1,14 +1,16 @@
+from collections.abc import Callable
+
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path, reverse_lazy
 
 from people import views
-from people.forms import SignInForm
+from people.forms import SignInForm, StaffPasswordResetForm
 
 app_name = "people"
 
 
-def public(view):
+def public(view: Callable) -> Callable:
     return login_not_required(view)
 
 
@@ -30,6 +32,7 @@ urlpatterns = [
         public(
             auth_views.PasswordResetView.as_view(
                 template_name="people/password_reset.html",
+                form_class=StaffPasswordResetForm,
                 email_template_name="people/email/password_reset.txt",
                 subject_template_name="people/email/password_reset_subject.txt",
                 success_url=reverse_lazy("people:password_reset_sent"),

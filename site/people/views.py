@@ -3,7 +3,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from people import selectors
+from people import selectors, services
 from people.forms import DirectoryFilterForm, ProfileForm
 from people.models import Person
 
@@ -46,9 +46,18 @@ def my_profile(request: HttpRequest) -> HttpResponse:
 
 
 def profile_edit(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
-    if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "Your profile has been saved.")
-        return redirect("people:my_profile")
-    return render(request, "people/profile_edit.html", {"form": form})
+    # A copy of the signed-in person, so a rejected form never shows in the page's header.
+    me = selectors.person_for_edit(pk=request.user.pk)
+    if request.method == "POST":
+        form = ProfileForm(request.POST, instance=me)
+        if form.is_valid():
+            services.profile_update(
+                person=me, **{name: form.cleaned_data[name] for name in ProfileForm.Meta.fields}
+            )
+            messages.success(request, "Your profile has been saved.")
+            return redirect("people:my_profile")
+    else:
+        form = ProfileForm(instance=me)
+    return render(
+        request, "people/profile_edit.html", {"form": form}, status=400 if form.errors else 200
+    )

@@ -1,0 +1,33 @@
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from networks.models import Subject
+from people.models import Person, School
+
+PROFILE_FIELDS = ["display_name", "job_title", "school", "phases", "about"]
+
+
+def profile_update(
+    *,
+    person: Person,
+    display_name: str,
+    job_title: str,
+    school: School | None,
+    subjects_taught: Iterable[Subject],
+    phases: list[str],
+    about: str,
+) -> Person:
+    """Save a member of staff's own profile: all of it or, if anything fails, none of it."""
+    person.display_name = display_name
+    person.job_title = job_title
+    person.school = school
+    person.phases = phases
+    person.about = about
+    person.full_clean(
+        exclude=["password", "email"], validate_unique=False, validate_constraints=False
+    )
+    with transaction.atomic():
+        person.save(update_fields=PROFILE_FIELDS)
+        person.subjects_taught.set(subjects_taught)
+    return person
