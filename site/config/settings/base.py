@@ -86,6 +86,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "config.context_processors.navigation",
             ],
+            "libraries": {"form_fields": "config.templatetags.form_fields"},
         },
     },
 ]
@@ -200,7 +201,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 # The Wagtail admin signs in through the same page as everyone else.
