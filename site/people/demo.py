@@ -374,3 +374,7 @@ def seed_demo_staff() -> dict:
         "staff_unchanged": report.unchanged,
         "staff_total": len(rows),
     }
+
+
+def demo_accounts_exist() -> bool:
+    return Person.objects.filter(email__in=[TEACHER_EMAIL, EDITOR_EMAIL, ADMIN_EMAIL]).exists()

@@ -1,19 +1,11 @@
+import logging
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
 from cms.demo import TRUST_NAME, seed_demo_pages
 from cms.models import HomePage
-
-
-def _seed_demo_staff() -> dict[str, Any] | None:
-    try:
-        from people.demo import seed_demo_staff
-    except ModuleNotFoundError as error:
-        if error.name != "people.demo":
-            raise
-        return None
-    return seed_demo_staff()
+from people import demo as people_demo
 
 
 class Command(BaseCommand):
@@ -29,26 +21,24 @@ class Command(BaseCommand):
     def handle(self, *args: Any, if_empty: bool = False, **options: Any) -> None:
         if if_empty and HomePage.objects.filter(numchild__gt=0).exists():
             self.stdout.write("The site already has pages; leaving it as it is.")
+            self._print_sign_in()
             return
-        staff = _seed_demo_staff()
-        if staff is None:
-            self.stdout.write("people.demo is not available: no demo schools or staff.")
+        # Wagtail logs every page it saves; a newcomer only needs the outcome.
+        logging.getLogger("wagtail").setLevel(logging.WARNING)
+        people_demo.seed_demo_staff()
         pages = seed_demo_pages()
         self.stdout.write(
             self.style.SUCCESS(f"{TRUST_NAME} is ready ({pages['pages_created']} pages added).")
         )
-        if staff:
-            self._print_sign_in(staff)
+        self._print_sign_in()
 
-    def _print_sign_in(self, staff: dict[str, Any]) -> None:
-        labels = {
-            "teacher_email": "A member of staff",
-            "editor_email": "The central team (publishes in Wagtail)",
-            "admin_email": "A trust admin",
-        }
-        self.stdout.write("Demo sign-in:")
-        for key, label in labels.items():
-            if staff.get(key):
-                self.stdout.write(f"  {label}: {staff[key]}")
-        if staff.get("password"):
-            self.stdout.write(f"  Password for every demo account: {staff['password']}")
+    def _print_sign_in(self) -> None:
+        if not people_demo.demo_accounts_exist():
+            return
+        self.stdout.write(
+            "Demo sign-in at http://127.0.0.1:8000/people/sign-in/\n"
+            f"  A member of staff: {people_demo.TEACHER_EMAIL}\n"
+            f"  The central team (publishes in Wagtail): {people_demo.EDITOR_EMAIL}\n"
+            f"  A trust admin: {people_demo.ADMIN_EMAIL}\n"
+            f"  Password for every demo account: {people_demo.DEMO_PASSWORD}"
+        )
