@@ -57,7 +57,6 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "networks.change_subject",
         "networks.delete_subject",
         "wagtailcore.change_site",
-        "wagtailsettings.change_trustbranding",
         "cms.change_trustbranding",
     ],
 }
