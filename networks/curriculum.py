@@ -87,3 +87,36 @@ def phases_for(year_groups: Iterable[str]) -> list[str]:
 
 def years_in(key_stage: str) -> list[str]:
     return [year for year, ks in KEY_STAGE_OF_YEAR.items() if ks == key_stage]
+
+
+# Year groups as bits of one integer, so "covers any of these years" is a single indexed
+# comparison in any database: `year_bits & wanted != 0`.
+YEAR_BIT: dict[str, int] = {year: 1 << index for index, year in enumerate(YearGroup.values)}
+
+
+def year_bits(year_groups: Iterable[str]) -> int:
+    bits = 0
+    for year in year_groups:
+        bits |= YEAR_BIT[year]
+    return bits
+
+
+def bits_for(
+    *,
+    year_groups: Iterable[str] = (),
+    key_stages: Iterable[str] = (),
+    phases: Iterable[str] = (),
+) -> int:
+    """The year bits that match any of the given year groups, key stages or phases."""
+    years = set(year_groups)
+    for key_stage in key_stages:
+        years.update(years_in(key_stage))
+    for phase in phases:
+        for key_stage, its_phase in PHASE_OF_KEY_STAGE.items():
+            if its_phase == phase:
+                years.update(years_in(key_stage))
+    return year_bits(years)
+
+
+def years_from_bits(bits: int) -> list[str]:
+    return [year for year, bit in YEAR_BIT.items() if bits & bit]

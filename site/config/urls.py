@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("brand.css", brand_css, name="brand_css"),
     path("people/", include("people.urls")),
+    path("networks/", include("networks.urls")),
+    path("resources/", include("resources.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -120,3 +120,24 @@ def sync_roles() -> dict[Role, Group]:
 
 def sync_roles_after_migrate(**kwargs) -> None:
     sync_roles()
+
+
+CENTRAL_ROLES = {Role.CENTRAL_TEAM.value, Role.TRUST_ADMIN.value}
+
+
+def role_names(person) -> set[str]:
+    """The person's role names, read once per person object."""
+    if not getattr(person, "is_authenticated", False):
+        return set()
+    cached = getattr(person, "_role_names", None)
+    if cached is None:
+        cached = set(person.groups.values_list("name", flat=True))
+        person._role_names = cached
+    return cached
+
+
+def is_central(person) -> bool:
+    """The central team and trust admins see and edit across every network."""
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return False
+    return person.is_superuser or bool(role_names(person) & CENTRAL_ROLES)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "people",
     "cms",
     "networks",
+    "resources",
 ]
 
 MIDDLEWARE = [
