@@ -1,5 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "resources"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("", include("resources.file_urls")),
+    path("", include("resources.map_urls")),
+]
