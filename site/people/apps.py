@@ -9,4 +9,5 @@ class PeopleConfig(AppConfig):
     def ready(self) -> None:
         from people.roles import sync_roles_after_migrate
 
-        post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # Every app's permissions must exist first, so this listens to all of them.
+        post_migrate.connect(sync_roles_after_migrate)

@@ -42,7 +42,12 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
     Role.STAFF: [],
     Role.NETWORK_LEAD: [],
     Role.MODERATOR: [],
-    Role.CENTRAL_TEAM: _EDITOR_PERMISSIONS,
+    Role.CENTRAL_TEAM: [
+        *_EDITOR_PERMISSIONS,
+        "networks.add_network",
+        "networks.change_network",
+        "networks.view_network",
+    ],
     Role.TRUST_ADMIN: [
         *_EDITOR_PERMISSIONS,
         "wagtailimages.delete_image",
@@ -56,6 +61,10 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "networks.add_subject",
         "networks.change_subject",
         "networks.delete_subject",
+        "networks.add_network",
+        "networks.change_network",
+        "networks.delete_network",
+        "networks.view_network",
         "wagtailcore.change_site",
         "cms.change_trustbranding",
     ],
@@ -118,8 +127,14 @@ def sync_roles() -> dict[Role, Group]:
     return groups
 
 
-def sync_roles_after_migrate(**kwargs) -> None:
-    sync_roles()
+def sync_roles_after_migrate(*, app_config, **kwargs) -> None:
+    """post_migrate comes once per app with models, in INSTALLED_APPS order: act after the
+    last one, when every app's permissions exist."""
+    from django.apps import apps
+
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if app_config.label == with_models[-1].label:
+        sync_roles()
 
 
 CENTRAL_ROLES = {Role.CENTRAL_TEAM.value, Role.TRUST_ADMIN.value}

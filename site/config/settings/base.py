@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cms",
     "networks",
     "resources",
+    "config",
 ]
 
 MIDDLEWARE = [
@@ -185,6 +186,11 @@ if AWS_STORAGE_BUCKET_NAME:
 globals().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Staffroom <staffroom@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Curriculum resources: the largest file staff may upload, and ClamAV's clamd
+# ("host:port" or a unix socket path) when uploads are to be scanned.
+RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="")
 
 # Uploads larger than this spool to disk rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
