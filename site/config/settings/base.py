@@ -191,6 +191,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # ("host:port" or a unix socket path) when uploads are to be scanned.
 RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="")
+# How many resources `seed_demo` writes, each with a real file.
+DEMO_RESOURCE_COUNT = env.int("DEMO_RESOURCE_COUNT", default=2000)
 
 # Uploads larger than this spool to disk rather than memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,3 +1,6 @@
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -11,3 +14,7 @@ ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # Serve static files straight from the finders: no collectstatic before tests.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The demo trust in tests: every network and map, fewer files.
+DEMO_RESOURCE_COUNT = 60
+# Uploaded files go to a throwaway folder, never the developer's media/.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="staffroom-test-media-"))

@@ -5,11 +5,16 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from cms.demo import TRUST_NAME, seed_demo_pages
 from cms.models import HomePage
+from networks.demo import seed_demo_networks
 from people import demo as people_demo
+from resources.demo import seed_demo_resources
 
 
 class Command(BaseCommand):
-    help = f"Build the fictional {TRUST_NAME}: its schools, staff and pages. Safe to run again."
+    help = (
+        f"Build the fictional {TRUST_NAME}: schools, staff, pages, networks, resources and "
+        "curriculum maps. Safe to run again."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -27,8 +32,16 @@ class Command(BaseCommand):
         logging.getLogger("wagtail").setLevel(logging.WARNING)
         people_demo.seed_demo_staff()
         pages = seed_demo_pages()
+        networks = seed_demo_networks()
+        self.stdout.write("Writing the demo resources and their files (a minute or so)…")
+        resources = seed_demo_resources()
         self.stdout.write(
-            self.style.SUCCESS(f"{TRUST_NAME} is ready ({pages['pages_created']} pages added).")
+            self.style.SUCCESS(
+                f"{TRUST_NAME} is ready: {pages['pages_created']} pages, "
+                f"{networks['networks_created']} networks, "
+                f"{resources['resources_created']} resources and "
+                f"{resources['units_created']} curriculum map units added."
+            )
         )
         self._print_sign_in()
 

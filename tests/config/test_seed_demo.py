@@ -5,7 +5,9 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from cms.models import HomePage, NewsPage, PrinciplePage, SharedFocusPage, TrustBranding
+from networks.models import Membership, Network
 from people.models import Person, School
+from resources.models import FileVersion, Resource, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +24,11 @@ def counts() -> dict[str, int]:
         "news": NewsPage.objects.count(),
         "schools": School.objects.count(),
         "people": Person.objects.count(),
+        "networks": Network.objects.count(),
+        "memberships": Membership.objects.count(),
+        "resources": Resource.objects.count(),
+        "files": FileVersion.objects.count(),
+        "units": Unit.objects.count(),
     }
 
 
@@ -77,3 +84,29 @@ def test_the_demo_pages_render_for_a_member_of_staff(staff_client) -> None:
 
     for page in Page.objects.filter(depth__gt=1).specific():
         assert staff_client.get(page.url).status_code == 200, page.url
+
+
+def test_seed_demo_adds_networks_resources_with_real_files_and_curriculum_maps(settings) -> None:
+    seed()
+
+    assert Network.objects.count() == 14
+    assert Network.objects.get(name="SEND and inclusion").is_private
+    assert Network.objects.get(name="Early Years").subject is None
+    for network in Network.objects.all():
+        assert network.memberships.filter(role=Membership.Role.LEAD).exists(), network
+    assert Resource.objects.count() == settings.DEMO_RESOURCE_COUNT
+    versions = FileVersion.objects.select_related("file__resource")
+    assert versions.count() == settings.DEMO_RESOURCE_COUNT
+    assert {v.content_type.rsplit(".", 1)[-1] for v in versions} == {
+        "application/pdf",
+        "document",
+        "presentation",
+    }
+    for version in versions:
+        # The text was read back out of the real file by the upload extractor.
+        assert version.extraction == FileVersion.Extraction.DONE
+        assert version.file.resource.title in version.extracted_text
+        assert version.blob.size == version.size
+    maps = Unit.objects.values_list("strand__network__name", flat=True).distinct()
+    assert set(maps) == {"Maths", "English"}
+    assert Unit.objects.filter(resources__isnull=True).exists(), "the maps show some gaps"
