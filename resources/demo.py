@@ -114,8 +114,13 @@ def _years_for(network: Network, rng: random.Random) -> list[str]:
 
 
 def _plan(number: int, network: Network, author, now, rng: random.Random) -> dict:
-    topic = rng.choice(TOPICS.get(network.name, ["teaching ideas"]))
     years = _years_for(network, rng)
+    # The topic lists run roughly from the youngest pupils to the oldest: pick near the
+    # year's place in the continuum, so calculus is not set for Year 2.
+    topics = TOPICS.get(network.name, ["teaching ideas"])
+    place = YEARS.index(years[0]) / (len(YEARS) - 1)
+    nearest = round(place * (len(topics) - 1)) + rng.choice([-1, 0, 0, 1])
+    topic = topics[min(max(nearest, 0), len(topics) - 1)]
     file_format = FORMATS[number % len(FORMATS)]
     resource_type = rng.choice(TYPES_FOR_FORMAT[file_format])
     year_label = (
@@ -134,7 +139,7 @@ def _plan(number: int, network: Network, author, now, rng: random.Random) -> dic
     endorsed = rng.random() < 0.08
     resource = Resource(
         title=title[:200],
-        summary=f"A {resource_type.label.lower()} on {topic} for {year_label}, "
+        summary=f"{_a(resource_type.label)} on {topic} for {year_label}, "
         f"shared by the {network.name} network.",
         notes=notes,
         notes_html=render_notes(notes),
@@ -158,6 +163,10 @@ def _plan(number: int, network: Network, author, now, rng: random.Random) -> dic
         slug=f"demo-{number}",
     )
     return {"resource": resource, "format": file_format, "topic": topic, "years": years}
+
+
+def _a(noun: str) -> str:
+    return f"{'An' if noun[0].lower() in 'aeiou' else 'A'} {noun.lower()}"
 
 
 def _document_text(resource: Resource, topic: str) -> list[str]:
