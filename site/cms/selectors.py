@@ -24,6 +24,11 @@ SECTIONS: list[tuple[str, str, str]] = [
         "networks:index",
         "Subject networks that share and shape the curriculum from EYFS to post-16.",
     ),
+    (
+        "Resources",
+        "resources:index",
+        "Lesson plans, slides and worksheets from every school, to use and adapt.",
+    ),
     ("Forums", "forums:index", "Live discussion with colleagues across the trust's schools."),
 ]
 
