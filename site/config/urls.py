@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("networks/", include("networks.urls")),
     path("resources/", include("resources.urls")),
+    path("forums/", include("forums.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cms",
     "networks",
     "resources",
+    "forums",
     "config",
 ]
 
