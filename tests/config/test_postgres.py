@@ -13,6 +13,10 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/people",
     "tests/cms",
     "tests/config/test_health.py",
+    "tests/networks/test_services.py",
+    "tests/resources/test_browse.py",
+    "tests/resources/test_selectors.py",
+    "tests/resources/test_curriculum_map.py",
 ]
 
 pytestmark = pytest.mark.postgres
