@@ -64,3 +64,17 @@ def test_an_unexpected_error_shows_the_friendly_error_page(staff_client):
 
     assert response.status_code == 500
     assert "Sorry, something went wrong" in response.content.decode()
+
+
+def test_resource_files_are_never_served_straight_from_the_media_folder(staff_client, settings):
+    from pathlib import Path
+
+    stored = Path(settings.MEDIA_ROOT) / "resources" / "ab" / "secret.pdf"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(b"%PDF-1.4 private network minutes")
+    image = Path(settings.MEDIA_ROOT) / "images" / "logo.max-165x165.png"
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_bytes(b"\x89PNG\r\n\x1a\n")
+
+    assert staff_client.get("/media/resources/ab/secret.pdf").status_code == 404
+    assert staff_client.get("/media/images/logo.max-165x165.png").status_code == 200
