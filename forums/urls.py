@@ -1,5 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from forums import views
 
 app_name = "forums"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("threads/<int:pk>/", views.thread, name="thread"),
+    path("threads/<int:pk>/reply/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("<slug:slug>/", views.forum, name="forum"),
+    path("<slug:slug>/new/", views.thread_create, name="thread_create"),
+]

@@ -83,10 +83,10 @@ def test_the_home_page_shows_the_latest_news_the_principles_and_the_shared_focus
 def test_the_home_page_links_only_to_sections_that_exist(staff_client, trust_pages) -> None:
     response = staff_client.get("/")
 
-    # Forums have no URLs yet, so they get no card.
     assert [link.title for link in response.context["section_links"]] == [
         "Networks",
         "Resources",
+        "Forums",
     ]
     assert "Our schools" in response.text
 

@@ -1,0 +1,39 @@
+"""Forums, threads and posts for tests. Other tests (the live ones too) import these."""
+
+import factory
+
+from forums.models import Forum, Post, Thread
+from forums.services import render_post_body
+from tests.factories import PersonFactory
+
+
+class ForumFactory(factory.django.DjangoModelFactory):
+    """A trust-wide forum by default; `ForumFactory(network=network)` makes a network's."""
+
+    class Meta:
+        model = Forum
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Forum {n}")
+    slug = factory.Sequence(lambda n: f"forum-{n}")
+    description = "Talk with colleagues across the trust."
+    network = None
+
+
+class ThreadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Thread
+
+    forum = factory.SubFactory(ForumFactory)
+    title = factory.Sequence(lambda n: f"Marking workload, thought {n}")
+    author = factory.SubFactory(PersonFactory)
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Post
+
+    thread = factory.SubFactory(ThreadFactory)
+    author = factory.SubFactory(PersonFactory)
+    body = factory.Sequence(lambda n: f"I have found **whole-class feedback** helps, try {n}.")
+    body_html = factory.LazyAttribute(lambda post: render_post_body(post.body))
