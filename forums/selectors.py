@@ -14,8 +14,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from forums.models import Forum, Post, PostRevision, Thread, ThreadRead
-from networks.models import Network
-from networks.selectors import member_network_ids, readable_network_ids
+from networks.selectors import readable_network_ids
 
 CATCH_UP_LIMIT = 200
 
@@ -84,11 +83,6 @@ def forums_for(person) -> QuerySet[Forum]:
         )
         .order_by("network__name", "position", "name")
     )
-
-
-def networks_without_forums(person) -> QuerySet[Network]:
-    """The person's networks whose forum has not been made yet."""
-    return Network.objects.filter(pk__in=member_network_ids(person), forum__isnull=True)
 
 
 def forum_by_slug(person, slug: str) -> Forum | None:

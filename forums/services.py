@@ -222,11 +222,11 @@ def thread_unfollow(*, thread: Thread, person) -> None:
 
 @transaction.atomic
 def forum_for_network(*, network: Network) -> Forum:
-    """The network's forum, made the first time anyone asks for it."""
+    """The network's forum (made with the network; made here if it is somehow missing)."""
     forum = Forum.objects.filter(network=network).first()
     if forum is not None:
         return forum
-    slug = f"network-{network.slug}" if getattr(network, "slug", "") else f"network-{network.pk}"
+    slug = f"network-{network.slug}"
     forum, _ = Forum.objects.get_or_create(
         network=network,
         defaults={

@@ -35,8 +35,6 @@ def _post(request: HttpRequest, pk: int) -> Post:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    for network in selectors.networks_without_forums(request.user):
-        services.forum_for_network(network=network)
     forums = list(selectors.forums_for(request.user))
     return render(
         request,

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch, reverse
 from wagtail.models import Page
 
 from cms.models import NewsCategory, NewsPage, PrinciplePage, SharedFocusPage
+from cms.navigation import url_or_none
 from people.models import School
 
 
@@ -33,18 +33,11 @@ SECTIONS: list[tuple[str, str, str]] = [
 ]
 
 
-def _url_or_none(name: str) -> str | None:
-    try:
-        return reverse(name)
-    except NoReverseMatch:
-        return None
-
-
 def section_links() -> list[SectionLink]:
     return [
         SectionLink(title, url, description)
         for title, name, description in SECTIONS
-        if (url := _url_or_none(name)) is not None
+        if (url := url_or_none(name)) is not None
     ]
 
 

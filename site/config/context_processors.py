@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+
+from cms.navigation import section_urls, url_or_none
 
 
 @dataclass(frozen=True)
@@ -25,25 +26,18 @@ SECTIONS: list[tuple[str, str]] = [
 ]
 
 
-def _section_url(target: str) -> str | None:
-    if target.startswith("/"):
-        return target
-    if target.startswith("cms:"):
-        from cms.navigation import section_url
-
-        return section_url(target.removeprefix("cms:"))
-    try:
-        return reverse(target)
-    except NoReverseMatch:
-        return None
-
-
 def navigation(request: HttpRequest) -> dict[str, list[NavItem]]:
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {"nav_items": []}
+    pages = section_urls()
     items = []
     for label, target in SECTIONS:
-        url = _section_url(target)
+        if target.startswith("/"):
+            url = target
+        elif target.startswith("cms:"):
+            url = pages.get(target.removeprefix("cms:"))
+        else:
+            url = url_or_none(target)
         if url is None:
             continue
         current = request.path == url if url == "/" else request.path.startswith(url)

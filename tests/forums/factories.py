@@ -8,7 +8,8 @@ from tests.factories import PersonFactory
 
 
 class ForumFactory(factory.django.DjangoModelFactory):
-    """A trust-wide forum by default; `ForumFactory(network=network)` makes a network's."""
+    """A trust-wide forum by default; `ForumFactory(network=network)` gives that network's
+    forum, which exists from the moment the network does."""
 
     class Meta:
         model = Forum
@@ -18,6 +19,13 @@ class ForumFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"forum-{n}")
     description = "Talk with colleagues across the trust."
     network = None
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        network = kwargs.get("network")
+        if network is not None:
+            return Forum.objects.get(network=network)
+        return super()._create(model_class, *args, **kwargs)
 
 
 class ThreadFactory(factory.django.DjangoModelFactory):

@@ -97,3 +97,16 @@ def test_a_thread_in_a_private_network_is_not_found_for_outsiders(primary_teache
 
     assert selectors.thread_by_id(primary_teacher, post.thread_id) is None
     assert selectors.post_by_id(primary_teacher, post.pk) is None
+
+
+def test_a_new_network_has_its_forum_at_once_and_listing_forums_writes_nothing(
+    staff_client, django_assert_max_num_queries
+) -> None:
+    from forums.models import Forum
+
+    network = NetworkFactory(name="Drama")
+
+    assert Forum.objects.get(network=network).slug == "network-drama"
+    before = Forum.objects.count()
+    staff_client.get("/forums/")
+    assert Forum.objects.count() == before
