@@ -15,6 +15,9 @@ logger = logging.getLogger(__name__)
 POST_CREATED = "post.created"
 POST_EDITED = "post.edited"
 POST_REMOVED = "post.removed"
+# Any other change to an existing post a reader must see: hidden, restored, reactions.
+POST_UPDATED = "post.updated"
+THREAD_ACTIVITY = "thread.activity"
 
 
 def thread_group(thread_id: int) -> str:
@@ -36,8 +39,13 @@ def post_event(kind: str, post) -> dict:
         "event": kind,
         "post_id": post.pk,
         "thread_id": post.thread_id,
-        "html": render_post(post) if kind != POST_REMOVED else "",
+        "revision": post.revision,
+        "html": render_post(post),
     }
+
+
+def announce_thread(thread_id: int) -> None:
+    """Tell a forum's live page that a thread started or moved on. (Being built: issue 4.)"""
 
 
 def announce(group: str, message: dict) -> None:

@@ -52,6 +52,27 @@ class Thread(models.Model):
     reply_count = models.PositiveIntegerField(default=0)
     pinned = models.BooleanField(default=False)
     locked = models.BooleanField(default=False)
+    # Started with an anonymous first post: thread lists then show "Anonymous" too.
+    is_anonymous = models.BooleanField(default=False)
+    # Bumped (under the thread's row lock) by every change a live reader must see: new posts,
+    # edits, removals, hiding and reactions. Each post keeps the revision of its last change,
+    # so a reconnecting reader asks for "everything changed since revision N" and misses nothing.
+    revision = models.PositiveBigIntegerField(default=0)
+    # A resource's discussion, or a principle page's consultation: the same machinery.
+    resource = models.OneToOneField(
+        "resources.Resource",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="discussion",
+    )
+    page = models.OneToOneField(
+        "wagtailcore.Page",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="consultation",
+    )
 
     class Meta:
         ordering = ["-pinned", "-last_activity_at", "-pk"]
@@ -81,10 +102,17 @@ class Post(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveBigIntegerField(
+        default=0, help_text="The thread's revision at the post's last change."
+    )
 
     class Meta:
         ordering = ["thread", "pk"]
-        indexes = [models.Index(fields=["thread", "id"], name="post_catch_up")]
+        indexes = [
+            models.Index(fields=["thread", "id"], name="post_catch_up"),
+            models.Index(fields=["thread", "revision"], name="post_changes"),
+            models.Index(fields=["author", "-created_at"], name="post_rate_limit"),
+        ]
 
     def __str__(self) -> str:
         return f"Post {self.pk} in {self.thread}"
@@ -138,3 +166,212 @@ class ThreadRead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} read {self.thread} to post {self.last_read_post_id}"
+
+
+class Reaction(models.Model):
+    class Kind(models.TextChoices):
+        THANKS = "thanks", "Thanks"
+        AGREE = "agree", "Agree"
+        HELPFUL = "helpful", "Helpful"
+        CELEBRATE = "celebrate", "Celebrate"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reactions"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["post", "person", "kind"], name="one_reaction_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_kind_display()} — post {self.post_id}"
+
+
+class Mention(models.Model):
+    """Someone named with @ in a post (kept so edits notify only the newly mentioned)."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mentions"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "person"], name="one_mention_each")]
+
+    def __str__(self) -> str:
+        return f"{self.person} mentioned in post {self.post_id}"
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        MENTION = "mention", "Mention"
+        REPLY = "reply", "Reply in a thread you follow"
+        ENDORSEMENT = "endorsement", "Endorsement of your resource"
+        REPORT_OUTCOME = "report_outcome", "Outcome of a report"
+        MODERATION = "moderation", "Moderation of your post"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Null for anonymous posts: a notification never names an anonymous author.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.CASCADE)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.CASCADE)
+    resource = models.ForeignKey(
+        "resources.Resource", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=300, help_text="What happened, in a sentence.")
+    url = models.CharField(max_length=500)
+    # Replies in one thread fold into one unread notification ("3 new replies in …").
+    count = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at", "-created_at"], name="notification_inbox")
+        ]
+
+    def __str__(self) -> str:
+        return f"To {self.recipient}: {self.text}"
+
+
+class NotificationPreferences(models.Model):
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    email_mentions = models.BooleanField(
+        default=True, verbose_name="Email me soon after someone mentions me"
+    )
+    email_digest = models.BooleanField(
+        default=True, verbose_name="Email me a daily digest of threads I follow"
+    )
+    digest_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "notification preferences"
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.person}"
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        SAFEGUARDING = "safeguarding", "A safeguarding concern"
+        ABUSIVE = "abusive", "Abusive, bullying or discriminatory"
+        PERSONAL_DATA = "personal_data", "Shares personal data about pupils or staff"
+        SPAM = "spam", "Spam or advertising"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a moderator"
+        UPHELD = "upheld", "Upheld: the post was hidden"
+        DISMISSED = "dismissed", "Dismissed: the post stays"
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports_made"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    details = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome_note = models.TextField(max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="report_queue")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "reporter"],
+                condition=models.Q(status="open"),
+                name="one_open_report_per_reporter",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Report of post {self.post_id} by {self.reporter}"
+
+
+class Suspension(models.Model):
+    """Someone may not post or react until `ends_at` (or until lifted)."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suspensions"
+    )
+    reason = models.TextField(max_length=2000)
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [models.Index(fields=["person", "ends_at"], name="suspension_current")]
+
+    def __str__(self) -> str:
+        return f"{self.person} suspended until {self.ends_at:%d %b %Y %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """One moderation action or safeguarding look, kept for the trust admin to read and export.
+    Never edited or deleted by the application."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hid a post"
+        RESTORE = "restore", "Restored a post"
+        LOCK = "lock", "Locked a thread"
+        UNLOCK = "unlock", "Unlocked a thread"
+        PIN = "pin", "Pinned a thread"
+        UNPIN = "unpin", "Unpinned a thread"
+        MOVE = "move", "Moved a thread"
+        SUSPEND = "suspend", "Suspended someone from posting"
+        LIFT_SUSPENSION = "lift_suspension", "Lifted a suspension"
+        DISMISS_REPORT = "dismiss_report", "Dismissed a report"
+        REVEAL_AUTHOR = "reveal_author", "Saw the author of an anonymous post"
+        REMOVE_POST = "remove_post", "Removed someone else's post"
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.SET_NULL)
+    thread = models.ForeignKey(Thread, null=True, blank=True, on_delete=models.SET_NULL)
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The person acted upon (the author, the suspended person).",
+    )
+    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.TextField(max_length=2000, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.actor} — {self.get_action_display()} — {self.created_at:%d %b %Y %H:%M}"

@@ -1,7 +1,7 @@
 """Who may read and write in forums. Views, consumers and selectors ask here."""
 
 from forums.models import Forum, Post, Thread
-from networks.permissions import can_view_network, is_member
+from networks.permissions import can_view_network, is_lead, is_member
 from people.roles import Role, is_central, role_names
 
 
@@ -44,3 +44,21 @@ def is_moderator(person) -> bool:
 
 def can_edit_post(person, post: Post) -> bool:
     return _active(person) and post.author_id == person.pk and post.deleted_at is None
+
+
+def can_moderate_forum(person, forum: Forum) -> bool:
+    """Moderators and the central team everywhere; a network's leads in its forum."""
+    if is_moderator(person):
+        return True
+    return (
+        _active(person)
+        and forum.network_id is not None
+        and can_read_forum(person, forum)
+        and is_lead(person, forum.network)
+    )
+
+
+def can_reveal_author(person) -> bool:
+    """Only moderators (the safeguarding route) may see who wrote an anonymous post; each
+    look is recorded in the audit log."""
+    return is_moderator(person)

@@ -1,16 +1,19 @@
 """Every change to forums, threads and posts. Each function owns its transaction, so a
 refusal leaves nothing half-saved, and announces to live readers only after commit."""
 
+from datetime import timedelta
+
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forums import events
+from forums import events, mentions, notifications
 from forums.models import (
     POST_MAX_LENGTH,
     Forum,
     Post,
     PostRevision,
+    Suspension,
     Thread,
     ThreadFollow,
     ThreadRead,
@@ -26,6 +29,11 @@ from networks.models import Network
 from resources.markdown import render_notes
 
 TITLE_MAX_LENGTH = Thread._meta.get_field("title").max_length
+
+# Posting rate limits: generous for conversation, tight enough to stop a runaway script or a
+# pile-on. Counted from the database, so they hold across every worker process.
+POSTS_PER_MINUTE = 8
+THREADS_PER_TEN_MINUTES = 5
 
 
 class ForumActionRefused(Exception):
@@ -52,7 +60,56 @@ def _checked_body(body: str) -> str:
     return body
 
 
-def _announce_on_commit(kind: str, post_id: int, thread_id: int) -> None:
+def current_suspension(person) -> Suspension | None:
+    """The suspension keeping the person from posting now, if any."""
+    now = timezone.now()
+    return (
+        Suspension.objects.filter(
+            person=person, starts_at__lte=now, ends_at__gt=now, lifted_at__isnull=True
+        )
+        .order_by("-ends_at")
+        .first()
+    )
+
+
+def check_may_post(person, *, starting_thread: bool = False) -> None:
+    """Refuse a suspended person, or someone posting faster than a person types."""
+    suspension = current_suspension(person)
+    if suspension is not None:
+        until = timezone.localtime(suspension.ends_at)
+        raise ForumActionRefused(
+            f"You are suspended from posting until {until:%-d %B %Y, %H:%M}. "
+            "If you think this is a mistake, speak to your school's designated safeguarding lead."
+        )
+    now = timezone.now()
+    recent = Post.objects.filter(author=person, created_at__gt=now - timedelta(minutes=1))
+    if recent.count() >= POSTS_PER_MINUTE:
+        raise ForumActionRefused(
+            f"You have posted {POSTS_PER_MINUTE} times in the last minute. "
+            "Wait a minute, then post again: your text is kept."
+        )
+    if starting_thread:
+        started = Thread.objects.filter(author=person, created_at__gt=now - timedelta(minutes=10))
+        if started.count() >= THREADS_PER_TEN_MINUTES:
+            raise ForumActionRefused(
+                f"You have started {THREADS_PER_TEN_MINUTES} threads in the last ten minutes. "
+                "Wait a few minutes before starting another: your text is kept."
+            )
+
+
+def bump_revision(post: Post) -> int:
+    """Give the post the thread's next revision, so reconnecting readers catch the change.
+    The UPDATE holds the thread's row lock until commit, so revisions are handed out in order."""
+    Thread.objects.filter(pk=post.thread_id).update(revision=F("revision") + 1)
+    revision = Thread.objects.values_list("revision", flat=True).get(pk=post.thread_id)
+    Post.objects.filter(pk=post.pk).update(revision=revision)
+    post.revision = revision
+    return revision
+
+
+def announce_post_on_commit(kind: str, post_id: int, thread_id: int) -> None:
+    """After commit, send the post's fresh fragment to the thread's live readers."""
+
     def ring() -> None:
         # Fetched afresh so the fragment shows what was committed, with its author in one query.
         post = Post.objects.select_related("author").filter(pk=post_id).first()
@@ -63,13 +120,33 @@ def _announce_on_commit(kind: str, post_id: int, thread_id: int) -> None:
     transaction.on_commit(ring)
 
 
+def _after_post_saved(post: Post, *, created: bool) -> None:
+    """Mentions and notifications for a saved post (new, or edited to mention someone)."""
+    mentioned = mentions.record_mentions(post)
+    post_id = post.pk
+    mentioned_ids = [person.pk for person in mentioned]
+    transaction.on_commit(
+        lambda: notifications.post_saved(post_id, created=created, mentioned_ids=mentioned_ids)
+    )
+    for person in mentioned:
+        if can_read_forum(person, post.thread.forum):
+            _follow(person, post.thread)
+
+
 def _follow(person, thread: Thread) -> None:
     ThreadFollow.objects.get_or_create(person=person, thread=thread)
 
 
 @transaction.atomic
 def thread_create(
-    *, forum: Forum, author, title: str, body: str, is_anonymous: bool = False
+    *,
+    forum: Forum,
+    author,
+    title: str,
+    body: str,
+    is_anonymous: bool = False,
+    resource=None,
+    page=None,
 ) -> Thread:
     """Start a thread: its title and first post are saved together or not at all."""
     if not can_start_thread(author, forum):
@@ -86,9 +163,17 @@ def thread_create(
     body = _checked_body(body)
     if is_anonymous and not forum.allows_anonymous_posts:
         raise ForumActionRefused(f"Anonymous posts are not allowed in {forum.name}.")
+    check_may_post(author, starting_thread=True)
     now = timezone.now()
     thread = Thread.objects.create(
-        forum=forum, title=title, author=author, created_at=now, last_activity_at=now
+        forum=forum,
+        title=title,
+        author=author,
+        created_at=now,
+        last_activity_at=now,
+        is_anonymous=is_anonymous,
+        resource=resource,
+        page=page,
     )
     post = Post.objects.create(
         thread=thread,
@@ -98,10 +183,14 @@ def thread_create(
         is_anonymous=is_anonymous,
         created_at=now,
     )
+    bump_revision(post)
     _follow(author, thread)
     ThreadRead.objects.update_or_create(
         person=author, thread=thread, defaults={"last_read_post_id": post.pk}
     )
+    _after_post_saved(post, created=True)
+    thread_id = thread.pk
+    transaction.on_commit(lambda: events.announce_thread(thread_id))
     return thread
 
 
@@ -123,6 +212,7 @@ def post_create(
         raise ForumActionRefused(f"Anonymous posts are not allowed in {thread.forum.name}.")
     if quoted is not None and quoted.thread_id != thread.pk:
         raise ForumActionRefused("You can only quote a post from the same thread.")
+    check_may_post(author)
     now = timezone.now()
     post = Post.objects.create(
         thread=thread,
@@ -136,18 +226,26 @@ def post_create(
     Thread.objects.filter(pk=thread.pk).update(
         last_activity_at=now, reply_count=F("reply_count") + 1
     )
+    bump_revision(post)
     _follow(author, thread)
     ThreadRead.objects.update_or_create(
         person=author, thread=thread, defaults={"last_read_post_id": post.pk}
     )
-    _announce_on_commit(events.POST_CREATED, post.pk, thread.pk)
+    _after_post_saved(post, created=True)
+    announce_post_on_commit(events.POST_CREATED, post.pk, thread.pk)
+    thread_id = thread.pk
+    transaction.on_commit(lambda: events.announce_thread(thread_id))
     return post
 
 
 @transaction.atomic
 def post_edit(*, post: Post, editor, body: str) -> Post:
     """Change a post's text, keeping the old text so readers can see what changed."""
-    post = Post.objects.select_for_update().get(pk=post.pk)
+    post = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("thread__forum__network")
+        .get(pk=post.pk)
+    )
     if not can_edit_post(editor, post):
         raise ForumActionRefused("Only the author can edit this post.")
     body = _checked_body(body)
@@ -158,7 +256,9 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     post.body_html = render_post_body(body)
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
-    _announce_on_commit(events.POST_EDITED, post.pk, post.thread_id)
+    bump_revision(post)
+    _after_post_saved(post, created=False)
+    announce_post_on_commit(events.POST_EDITED, post.pk, post.thread_id)
     return post
 
 
@@ -178,7 +278,8 @@ def post_delete(*, post: Post, deleter) -> Post:
         return post
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
-    _announce_on_commit(events.POST_REMOVED, post.pk, post.thread_id)
+    bump_revision(post)
+    announce_post_on_commit(events.POST_REMOVED, post.pk, post.thread_id)
     return post
 
 

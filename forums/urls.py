@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from forums import views
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("threads/<int:pk>/reply/", views.post_create, name="post_create"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("", include("forums.moderation_urls")),
+    path("", include("forums.notification_urls")),
+    # Forum slugs last: the fixed words above are never taken as a forum's slug.
     path("<slug:slug>/", views.forum, name="forum"),
     path("<slug:slug>/new/", views.thread_create, name="thread_create"),
 ]

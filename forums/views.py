@@ -68,18 +68,24 @@ def _thread_page(
     person = request.user
     last_read = selectors.last_read_post_id(person, thread)
     posts = list(selectors.thread_posts(person, thread))
-    is_moderator = permissions.is_moderator(person)
+    moderates = permissions.can_moderate_forum(person, thread.forum)
+    reveals = permissions.can_reveal_author(person)
+    can_reply = permissions.can_reply(person, thread)
     first_unread_id = None
     for post in posts:
+        own = post.author_id == person.pk
         post.can_edit = permissions.can_edit_post(person, post)
-        post.can_delete = post.deleted_at is None and (post.author_id == person.pk or is_moderator)
+        post.can_delete = post.deleted_at is None and (own or moderates)
+        post.can_quote = can_reply and not own
+        post.can_report = not own
+        post.can_moderate = moderates
+        post.can_reveal = reveals
         if first_unread_id is None and post.pk > last_read and post.is_visible:
             first_unread_id = post.pk
     last_post_id = posts[-1].pk if posts else 0
     last_visible_id = max((post.pk for post in posts if post.is_visible), default=0)
     if last_visible_id > last_read:
         services.thread_mark_read(thread=thread, person=person, last_post_id=last_visible_id)
-    can_reply = permissions.can_reply(person, thread)
     if form is None and can_reply:
         form = PostForm(allows_anonymous=thread.forum.allows_anonymous_posts)
     context = {
@@ -89,6 +95,8 @@ def _thread_page(
         "last_post_id": last_post_id,
         "first_unread_id": first_unread_id if last_read else None,
         "can_reply": can_reply,
+        "moderates": moderates,
+        "last_revision": max((post.revision for post in posts), default=0),
         "form": form,
     }
     return render(request, "forums/thread.html", context, status=status)

@@ -1,0 +1,3 @@
+"""URLs of forum moderations, included into the forums namespace."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of forum notifications, included into the forums namespace."""
+
+urlpatterns: list = []
