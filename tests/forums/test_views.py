@@ -1,6 +1,7 @@
-import re
 
 """Forum pages: who sees what, the forms' refusals, and query counts that do not grow."""
+
+import re
 
 import pytest
 from django.conf import settings
