@@ -1,4 +1,3 @@
-
 """Forum pages: who sees what, the forms' refusals, and query counts that do not grow."""
 
 import re
