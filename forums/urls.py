@@ -12,6 +12,7 @@ urlpatterns = [
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
     path("", include("forums.moderation_urls")),
     path("", include("forums.notification_urls")),
+    path("", include("forums.discussion_urls")),
     # Forum slugs last: the fixed words above are never taken as a forum's slug.
     path("<slug:slug>/", views.forum, name="forum"),
     path("<slug:slug>/new/", views.thread_create, name="thread_create"),
