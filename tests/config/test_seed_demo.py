@@ -5,6 +5,7 @@ from django.core.management import call_command
 from wagtail.models import Page
 
 from cms.models import HomePage, NewsPage, PrinciplePage, SharedFocusPage, TrustBranding
+from forums.models import Post, Thread
 from networks.models import Membership, Network
 from people.models import Person, School
 from resources.models import FileVersion, Resource, Unit
@@ -29,6 +30,8 @@ def counts() -> dict[str, int]:
         "resources": Resource.objects.count(),
         "files": FileVersion.objects.count(),
         "units": Unit.objects.count(),
+        "threads": Thread.objects.count(),
+        "posts": Post.objects.count(),
     }
 
 

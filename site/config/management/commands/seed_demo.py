@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from cms.demo import TRUST_NAME, seed_demo_pages
 from cms.models import HomePage
+from forums.demo import seed_demo_forums
 from networks.demo import seed_demo_networks
 from people import demo as people_demo
 from resources.demo import seed_demo_resources
@@ -12,8 +13,8 @@ from resources.demo import seed_demo_resources
 
 class Command(BaseCommand):
     help = (
-        f"Build the fictional {TRUST_NAME}: schools, staff, pages, networks, resources and "
-        "curriculum maps. Safe to run again."
+        f"Build the fictional {TRUST_NAME}: schools, staff, pages, networks, resources, "
+        "curriculum maps and forum conversations. Safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,12 +36,14 @@ class Command(BaseCommand):
         networks = seed_demo_networks()
         self.stdout.write("Writing the demo resources and their files (a minute or so)…")
         resources = seed_demo_resources()
+        forums = seed_demo_forums()
         self.stdout.write(
             self.style.SUCCESS(
                 f"{TRUST_NAME} is ready: {pages['pages_created']} pages, "
                 f"{networks['networks_created']} networks, "
                 f"{resources['resources_created']} resources and "
-                f"{resources['units_created']} curriculum map units added."
+                f"{resources['units_created']} curriculum map units and "
+                f"{forums['threads_created']} forum threads added."
             )
         )
         self._print_sign_in()
