@@ -7,7 +7,10 @@ class ForumsConfig(AppConfig):
     verbose_name = "Forums"
 
     def ready(self) -> None:
+        from forums.notifications import notify_resource_endorsed
         from forums.signals import give_new_network_its_forum
         from networks.models import Network
+        from resources.signals import resource_endorsed
 
         post_save.connect(give_new_network_its_forum, sender=Network, dispatch_uid="network_forum")
+        resource_endorsed.connect(notify_resource_endorsed, dispatch_uid="endorsement_notice")

@@ -1,23 +1,33 @@
-"""The live side of a thread page: a websocket per open page, joined to the thread's group.
+"""The live side of thread and forum pages: a websocket per open page, joined to the group of
+the thread or forum it shows.
 
 The database is the record and the channel layer only a doorbell (see DESIGN.md, "Live
 discussion"): events from the layer carry an already-rendered fragment and are forwarded
-without touching the database; a client that reconnects asks to catch up from the last post id
-it saw and gets what it missed from the database.
+without touching the database; a client that reconnects asks to catch up from the last
+revision it saw and gets every change it missed from the database.
+
+Typing and presence live only in the layer (no shared store): a reader announces "here" when
+it joins and every ~30 s after; those already reading answer a newcomer once; a socket that
+closes says "left"; browsers forget readers they have not heard from in ~70 s. Names are
+stamped here from the session, never taken from the client, and never sent at all in forums
+that allow anonymous posts.
 """
 
 import json
 import logging
+import secrets
+import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
+from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from forums import events
-from forums.models import Thread
-from forums.permissions import can_read_forum
-from forums.selectors import posts_after
+from forums.models import Forum, Thread
+from forums.permissions import can_read_forum, can_reply
+from forums.selectors import posts_after, posts_changed_since
 
 logger = logging.getLogger(__name__)
 
@@ -28,20 +38,29 @@ TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve this socket now
 SERVICE_RESTART = 1012  # RFC 6455: the server is restarting; reconnect
 # What a channel layer raises when it is lost (Redis restarting, unreachable).
 LAYER_ERRORS = (OSError, RedisError)
+# At most one "typing" per socket in this many seconds is passed on; the rest are dropped.
+TYPING_INTERVAL = 3.0
+# Presence heartbeats come every ~30 s; more often than this is dropped.
+HERE_INTERVAL = 10.0
 
-# Events from the layer that only forward a rendered fragment: no database work, so they skip
-# Channels' per-event `aclose_old_connections()` thread hop (one hop per recipient per event).
-DATABASE_FREE_EVENTS = frozenset({"thread.event"})
+# Events from the layer that only forward what the sender prepared: no database work, so they
+# skip Channels' per-event `aclose_old_connections()` thread hop (one hop per recipient).
+DATABASE_FREE_EVENTS = frozenset({"thread.event", "typing.event", "presence.event", "forum.event"})
 
 
 class BadFrame(Exception):
     """A client frame we refuse, with the message the client is sent."""
 
 
-class ThreadConsumer(AsyncJsonWebsocketConsumer):
-    """`ws/threads/<thread_id>/`: live posts for one thread, for people who may read it."""
+def _valid_number(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID
 
-    thread: Thread | None = None
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """What every live page's socket shares: session sign-in, joining one group, surviving a
+    lost channel layer, and refusing bad frames with an error frame."""
+
+    actions: tuple[str, ...] = ("ping",)
     group: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -56,25 +75,22 @@ class ThreadConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the socket is already gone
                 pass
 
-    async def connect(self) -> None:
+    def signed_in_user(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
-            await self.close(code=4401)
-            return
-        thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
-        self.thread = await self._readable_thread(user, thread_id)
-        if self.thread is None:
-            await self.close(code=4403)
-            return
-        group = events.thread_group(self.thread.pk)
+            return None
+        return user
+
+    async def join(self, group: str) -> bool:
         try:
             await self.channel_layer.group_add(group, self.channel_name)
         except Exception:  # the layer is down or restarting: the client retries with backoff
             logger.warning("Could not join %s; asked the client to try again", group)
             await self.close(code=TRY_AGAIN_LATER)
-            return
+            return False
         self.group = group
         await self.accept()
+        return True
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
@@ -85,31 +101,25 @@ class ThreadConsumer(AsyncJsonWebsocketConsumer):
             self.group = None
 
     async def dispatch(self, message: dict) -> None:
-        if message.get("type") in DATABASE_FREE_EVENTS:
-            await self.thread_event(message)
+        kind = message.get("type")
+        handler = (
+            getattr(self, kind.replace(".", "_"), None) if kind in DATABASE_FREE_EVENTS else None
+        )
+        if handler is not None:
+            await handler(message)
             return
         await super().dispatch(message)
-
-    # Events from the channel layer.
-
-    async def thread_event(self, event: dict) -> None:
-        """Forward an announced post as it came: rendered once by the sender, not per reader."""
-        await self.send_json(
-            {"type": event["event"], "post_id": event["post_id"], "html": event["html"]}
-        )
-
-    # Frames from the client.
 
     async def receive(self, text_data: str | None = None, bytes_data=None, **kwargs) -> None:
         try:
             content = self._decode(text_data, bytes_data)
-            action = content["action"]
-            if action == "ping":
-                await self.send_json({"type": "pong"})
-            elif action == "catch_up":
-                await self._catch_up(content)
+            await self.act(content["action"], content)
         except BadFrame as refusal:
             await self.send_json({"type": "error", "message": str(refusal)})
+
+    async def act(self, action: str, content: dict) -> None:
+        if action == "ping":
+            await self.send_json({"type": "pong"})
 
     def _decode(self, text_data: str | None, bytes_data) -> dict:
         if text_data is None:
@@ -122,42 +132,205 @@ class ThreadConsumer(AsyncJsonWebsocketConsumer):
             raise BadFrame("Frames must be JSON.") from None
         if not isinstance(content, dict):
             raise BadFrame('Frames must be a JSON object with an "action".')
-        if content.get("action") not in ("ping", "catch_up"):
-            raise BadFrame('Unknown action: use "catch_up" or "ping".')
+        if content.get("action") not in self.actions:
+            known = ", ".join(f'"{action}"' for action in self.actions)
+            raise BadFrame(f"Unknown action: use one of {known}.")
         return content
 
+
+class ThreadConsumer(LiveConsumer):
+    """`ws/threads/<thread_id>/`: live posts, typing and readers for one thread, for people
+    who may read it."""
+
+    actions = ("catch_up", "ping", "typing", "here")
+    thread: Thread | None = None
+
+    async def connect(self) -> None:
+        user = self.signed_in_user()
+        if user is None:
+            await self.close(code=4401)
+            return
+        thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
+        found = await self._readable_thread(user, thread_id)
+        if found is None:
+            await self.close(code=4403)
+            return
+        self.thread, self.may_reply, self.name = found
+        # Opaque keys: one per socket, one per person in this thread (so two tabs count once).
+        self.key = secrets.token_urlsafe(9)
+        self.person_key = salted_hmac("forums.presence", f"{self.thread.pk}:{user.pk}").hexdigest()[
+            :20
+        ]
+        self.present = False
+        self.last_typing = self.last_here = -float("inf")
+        await self.join(events.thread_group(self.thread.pk))
+
+    async def disconnect(self, code: int) -> None:
+        if self.group is not None and self.present:
+            self.present = False
+            try:
+                await self.channel_layer.group_send(self.group, self._presence("left"))
+            except Exception:  # the layer may be down; browsers forget the reader on their own
+                logger.warning("Could not say that a reader left %s", self.group)
+        await super().disconnect(code)
+
+    # Events from the channel layer.
+
+    async def thread_event(self, event: dict) -> None:
+        """Forward an announced post as it came: rendered once by the sender, not per reader."""
+        frame = {"type": event["event"], "post_id": event["post_id"], "html": event["html"]}
+        if "revision" in event:
+            frame["revision"] = event["revision"]
+        await self.send_json(frame)
+
+    async def typing_event(self, event: dict) -> None:
+        if event["person"] == self.person_key:  # yourself, perhaps in another tab
+            return
+        frame = {"type": "typing"}
+        if event["name"] is not None:
+            frame.update(person=event["person"], name=event["name"])
+        await self.send_json(frame)
+
+    async def presence_event(self, event: dict) -> None:
+        if event["person"] == self.person_key:
+            return
+        frame = {
+            "type": "presence",
+            "event": event["event"],
+            "key": event["key"],
+            "person": event["person"],
+        }
+        if event["name"] is not None:
+            frame["name"] = event["name"]
+        await self.send_json(frame)
+        if event["reply_to"] and self.present:
+            # Answer a newcomer once, straight to its socket, so it knows who is here already.
+            try:
+                await self.channel_layer.send(event["reply_to"], self._presence("here"))
+            except Exception:  # a lost answer only delays the list until the next heartbeat
+                logger.debug("Could not answer a new reader in %s", self.group)
+
+    # Frames from the client.
+
+    async def act(self, action: str, content: dict) -> None:
+        if action == "catch_up":
+            await self._catch_up(content)
+        elif action == "typing":
+            await self._typing()
+        elif action == "here":
+            await self._here()
+        else:
+            await super().act(action, content)
+
+    def _presence(self, kind: str, *, reply_to: str | None = None) -> dict:
+        return events.presence_event(
+            kind, key=self.key, person_key=self.person_key, name=self.name, reply_to=reply_to
+        )
+
+    async def _typing(self) -> None:
+        if not self.may_reply:
+            raise BadFrame("You cannot reply in this thread.")
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return  # the reader already knows: dropped without a word
+        self.last_typing = now
+        await self.channel_layer.group_send(
+            self.group,
+            events.typing_event(person_key=self.person_key, name=self.name, sender=self.key),
+        )
+
+    async def _here(self) -> None:
+        now = time.monotonic()
+        if now - self.last_here < HERE_INTERVAL:
+            return
+        self.last_here = now
+        joining = not self.present
+        self.present = True
+        message = self._presence("here", reply_to=self.channel_name if joining else None)
+        await self.channel_layer.group_send(self.group, message)
+
     async def _catch_up(self, content: dict) -> None:
-        after = content.get("after")
-        if isinstance(after, bool) or not isinstance(after, int) or not 0 <= after <= MAX_ID:
-            raise BadFrame('"after" must be the id of the last post you saw (0 for none).')
-        posts = await self._posts_after(after)
+        revision = content.get("revision")
+        if revision is None:
+            after = content.get("after")
+            if not _valid_number(after):
+                raise BadFrame('"after" must be the id of the last post you saw (0 for none).')
+        else:
+            if not _valid_number(revision):
+                raise BadFrame('"revision" must be the last revision you saw (0 for none).')
+            after = content.get("after", 0)
+            if not _valid_number(after):
+                raise BadFrame('"after" must be the id of the last post you saw (0 for none).')
+        posts = await self._missed(after, revision)
         if posts is None:  # no longer allowed to read the thread (left a private network)
             await self.send_json(
                 {"type": "error", "message": "You can no longer read this thread."}
             )
             await self.close(code=4403)
             return
-        for post_id, html in posts:
-            await self.send_json({"type": events.POST_CREATED, "post_id": post_id, "html": html})
-        last = posts[-1][0] if posts else after
-        await self.send_json(
-            {"type": "caught_up", "last_post_id": last, "more": len(posts) >= CATCH_UP_LIMIT}
-        )
+        for post_id, post_revision, html in posts:
+            kind = events.POST_CREATED if post_id > after else events.POST_UPDATED
+            await self.send_json(
+                {"type": kind, "post_id": post_id, "revision": post_revision, "html": html}
+            )
+        last = max([after, *(post_id for post_id, _, _ in posts)])
+        done = {"type": "caught_up", "last_post_id": last}
+        if revision is not None:
+            done["revision"] = posts[-1][1] if posts else revision
+        done["more"] = len(posts) >= CATCH_UP_LIMIT
+        await self.send_json(done)
 
     # Database work, off the event loop.
 
     @database_sync_to_async
-    def _readable_thread(self, user, thread_id: int) -> Thread | None:
+    def _readable_thread(self, user, thread_id: int) -> tuple[Thread, bool, str | None] | None:
         thread = Thread.objects.select_related("forum__network").filter(pk=thread_id).first()
         if thread is None or not can_read_forum(user, thread.forum):
             return None
-        return thread
+        # In forums that allow anonymous posts, typing and presence never name anyone.
+        name = None if thread.forum.allows_anonymous_posts else user.name
+        return thread, can_reply(user, thread), name
 
     @database_sync_to_async
-    def _posts_after(self, after: int) -> list[tuple[int, str]] | None:
+    def _missed(self, after: int, revision: int | None) -> list[tuple[int, int, str]] | None:
         # Asked afresh: the person may have left a private network since connecting.
         person = get_user_model().objects.filter(pk=self.scope["user"].pk).first()
-        if person is None or not can_read_forum(person, self.thread.forum):
+        if person is None or not person.is_active or not can_read_forum(person, self.thread.forum):
             return None
-        posts = posts_after(person, self.thread, after)[:CATCH_UP_LIMIT]
-        return [(post.pk, events.render_post(post)) for post in posts]
+        if revision is None:
+            posts = posts_after(person, self.thread, after)[:CATCH_UP_LIMIT]
+        else:
+            posts = posts_changed_since(person, self.thread, revision)[:CATCH_UP_LIMIT]
+        return [(post.pk, post.revision, events.render_post(post)) for post in posts]
+
+
+class ForumConsumer(LiveConsumer):
+    """`ws/forums/<forum_id>/`: new threads and replies for a forum's page, for people who may
+    read the forum."""
+
+    async def connect(self) -> None:
+        user = self.signed_in_user()
+        if user is None:
+            await self.close(code=4401)
+            return
+        forum_id = self.scope["url_route"]["kwargs"]["forum_id"]
+        if not await self._may_read(user, forum_id):
+            await self.close(code=4403)
+            return
+        await self.join(events.forum_group(forum_id))
+
+    async def forum_event(self, event: dict) -> None:
+        await self.send_json(
+            {
+                "type": event["event"],
+                "thread_id": event["thread_id"],
+                "title": event["title"],
+                "pinned": event["pinned"],
+                "html": event["html"],
+            }
+        )
+
+    @database_sync_to_async
+    def _may_read(self, user, forum_id: int) -> bool:
+        forum = Forum.objects.select_related("network").filter(pk=forum_id).first()
+        return forum is not None and can_read_forum(user, forum)

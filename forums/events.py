@@ -10,6 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.template.loader import render_to_string
 
+from forums.models import Thread
+
 logger = logging.getLogger(__name__)
 
 POST_CREATED = "post.created"
@@ -44,8 +46,58 @@ def post_event(kind: str, post) -> dict:
     }
 
 
+THREAD_STARTED = "thread.started"
+THREAD_REPLIED = "thread.replied"
+
+
+def render_thread_card(thread) -> str:
+    """The thread's card for forum pages, the same for every reader (no unread counts)."""
+    return render_to_string("forums/_thread_card.html", {"thread": thread})
+
+
+def thread_card_event(thread) -> dict:
+    return {
+        "type": "forum.event",  # the forum consumers' handler
+        "event": THREAD_REPLIED if thread.reply_count else THREAD_STARTED,
+        "thread_id": thread.pk,
+        "title": thread.title,
+        "pinned": thread.pinned,
+        "html": render_thread_card(thread),
+    }
+
+
 def announce_thread(thread_id: int) -> None:
-    """Tell a forum's live page that a thread started or moved on. (Being built: issue 4.)"""
+    """Tell the forum's live pages that a thread started or has a new reply. Called after
+    commit; like `announce`, it never fails the request that made the change."""
+    try:
+        thread = Thread.objects.select_related("author").filter(pk=thread_id).first()
+        if thread is None:
+            return
+        message = thread_card_event(thread)
+    except Exception:  # a card that cannot be rendered is only logged
+        logger.warning("Could not render the card of thread %s", thread_id, exc_info=True)
+        return
+    announce(forum_group(thread.forum_id), message)
+
+
+def typing_event(*, person_key: str, name: str | None, sender: str) -> dict:
+    """Someone is writing a reply. `name` is None in forums that allow anonymous posts."""
+    return {"type": "typing.event", "person": person_key, "name": name, "sender": sender}
+
+
+def presence_event(
+    kind: str, *, key: str, person_key: str, name: str | None, reply_to: str | None = None
+) -> dict:
+    """A socket is reading the thread ("here") or has gone ("left"). `reply_to` (a channel
+    name, never sent to browsers) asks those already reading to answer the newcomer once."""
+    return {
+        "type": "presence.event",
+        "event": kind,
+        "key": key,
+        "person": person_key,
+        "name": name,
+        "reply_to": reply_to,
+    }
 
 
 def announce(group: str, message: dict) -> None:

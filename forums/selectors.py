@@ -120,10 +120,13 @@ def post_by_id(person, pk: int) -> Post | None:
 
 
 def thread_posts(person, thread: Thread) -> QuerySet[Post]:
-    """Every post in order; removed ones stay as placeholders so the conversation reads on."""
+    """Every post in order; removed ones stay as placeholders so the conversation reads on.
+    With each post's reaction counts and the post it quotes (and that post's author)."""
+    from forums import reactions  # reactions builds on services, which may read here
+
     return (
-        Post.objects.filter(thread=thread)
-        .select_related("author")
+        reactions.with_reaction_counts(Post.objects.filter(thread=thread))
+        .select_related("author", "quoted__author")
         .prefetch_related(
             Prefetch("revisions", queryset=PostRevision.objects.order_by("-replaced_at", "-pk"))
         )
@@ -131,12 +134,31 @@ def thread_posts(person, thread: Thread) -> QuerySet[Post]:
     )
 
 
+def _live_posts(posts: QuerySet[Post]) -> QuerySet[Post]:
+    """Posts with what their shared fragment shows (author, quoted post, reaction counts), so
+    a catch-up of many posts renders in one query."""
+    from forums import reactions  # reactions builds on services, which may read here
+
+    return reactions.with_reaction_counts(posts).select_related("author", "quoted__author")
+
+
 def posts_after(person, thread: Thread, after_id: int) -> list[Post]:
     """What a reconnecting reader missed: posts after the last one they saw, oldest first."""
     return list(
-        Post.objects.filter(thread=thread, pk__gt=max(int(after_id or 0), 0))
-        .select_related("author")
-        .order_by("pk")[:CATCH_UP_LIMIT]
+        _live_posts(Post.objects.filter(thread=thread, pk__gt=max(int(after_id or 0), 0))).order_by(
+            "pk"
+        )[:CATCH_UP_LIMIT]
+    )
+
+
+def posts_changed_since(person, thread: Thread, revision: int) -> list[Post]:
+    """Every post created or changed (edited, removed, hidden, restored, reacted to) after the
+    thread's revision `revision`, in the order the changes happened. Each post comes once, as
+    it is now, so a reader who applies them in turn ends up with what the database holds."""
+    return list(
+        _live_posts(
+            Post.objects.filter(thread=thread, revision__gt=max(int(revision or 0), 0))
+        ).order_by("revision", "pk")[:CATCH_UP_LIMIT]
     )
 
 

@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forums import events, mentions, notifications
+from forums import cards, events, mentions, notifications
 from forums.models import (
     POST_MAX_LENGTH,
     Forum,
@@ -45,8 +45,10 @@ class ForumActionRefused(Exception):
 
 
 def render_post_body(body: str) -> str:
-    """The post's Markdown as allow-listed HTML, rendered once when the post is saved."""
-    return render_notes(body)
+    """The post's Markdown as allow-listed HTML, rendered once when the post is saved: then
+    mentions linked to profiles and cards for linked resources, both our own markup added
+    after sanitising (names and titles escaped), so the allow-list need not grow."""
+    return mentions.link_mentions(render_notes(body)) + cards.resource_cards_html(body)
 
 
 def _checked_body(body: str) -> str:
@@ -111,8 +113,15 @@ def announce_post_on_commit(kind: str, post_id: int, thread_id: int) -> None:
     """After commit, send the post's fresh fragment to the thread's live readers."""
 
     def ring() -> None:
-        # Fetched afresh so the fragment shows what was committed, with its author in one query.
-        post = Post.objects.select_related("author").filter(pk=post_id).first()
+        # Fetched afresh so the fragment shows what was committed: author, quoted post and
+        # reaction counts in one query.
+        from forums import reactions  # reactions builds on this module
+
+        post = (
+            reactions.with_reaction_counts(Post.objects.filter(pk=post_id))
+            .select_related("author", "quoted__author")
+            .first()
+        )
         if post is None:
             return
         events.announce(events.thread_group(thread_id), events.post_event(kind, post))
@@ -188,9 +197,10 @@ def thread_create(
     ThreadRead.objects.update_or_create(
         person=author, thread=thread, defaults={"last_read_post_id": post.pk}
     )
-    _after_post_saved(post, created=True)
+    # On-commit callbacks run in order: readers' live pages first, notifications after.
     thread_id = thread.pk
     transaction.on_commit(lambda: events.announce_thread(thread_id))
+    _after_post_saved(post, created=True)
     return thread
 
 
@@ -231,10 +241,12 @@ def post_create(
     ThreadRead.objects.update_or_create(
         person=author, thread=thread, defaults={"last_read_post_id": post.pk}
     )
-    _after_post_saved(post, created=True)
+    # On-commit callbacks run in order: the thread's live readers first, then the forum's,
+    # then notifications (which read and write more and must not delay the doorbell).
     announce_post_on_commit(events.POST_CREATED, post.pk, thread.pk)
     thread_id = thread.pk
     transaction.on_commit(lambda: events.announce_thread(thread_id))
+    _after_post_saved(post, created=True)
     return post
 
 
@@ -257,8 +269,8 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     post.edited_at = timezone.now()
     post.save(update_fields=["body", "body_html", "edited_at"])
     bump_revision(post)
-    _after_post_saved(post, created=False)
     announce_post_on_commit(events.POST_EDITED, post.pk, post.thread_id)
+    _after_post_saved(post, created=False)
     return post
 
 
@@ -271,7 +283,7 @@ def can_delete_post(person, post: Post) -> bool:
 @transaction.atomic
 def post_delete(*, post: Post, deleter) -> Post:
     """Remove a post softly: it stays in the record, and readers see that it was removed."""
-    post = Post.objects.select_for_update().get(pk=post.pk)
+    post = Post.objects.select_for_update(of=("self",)).select_related("thread").get(pk=post.pk)
     if not can_delete_post(deleter, post):
         raise ForumActionRefused("Only the author or a moderator can remove this post.")
     if post.deleted_at is not None:
@@ -279,6 +291,11 @@ def post_delete(*, post: Post, deleter) -> Post:
     post.deleted_at = timezone.now()
     post.save(update_fields=["deleted_at"])
     bump_revision(post)
+    # Imported here: moderation builds on this module. A moderator removing someone else's
+    # post is audited in the same transaction.
+    from forums.moderation import record_post_removal
+
+    record_post_removal(post=post, remover=deleter)
     announce_post_on_commit(events.POST_REMOVED, post.pk, post.thread_id)
     return post
 

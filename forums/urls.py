@@ -10,6 +10,8 @@ urlpatterns = [
     path("threads/<int:pk>/reply/", views.post_create, name="post_create"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+    path("posts/<int:pk>/react/", views.post_react, name="post_react"),
+    path("mentions/people/", views.mention_people, name="mention_people"),
     path("", include("forums.moderation_urls")),
     path("", include("forums.notification_urls")),
     path("", include("forums.discussion_urls")),

@@ -1,16 +1,18 @@
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from forums import permissions, selectors, services
+from forums import mentions, moderation, permissions, reactions, selectors, services
 from forums.forms import PostEditForm, PostForm, ThreadForm
 from forums.models import Forum, Post, Thread
 from forums.services import ForumActionRefused
 
 THREADS_PAGE_SIZE = 30
+QUOTE_LENGTH = 500
 
 
 def _forum(request: HttpRequest, slug: str) -> Forum:
@@ -42,6 +44,8 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             "trust_forums": [f for f in forums if f.network_id is None],
             "network_forums": [f for f in forums if f.network_id is not None],
+            "uses_queue": moderation.can_use_queue(request.user),
+            "reads_audit": moderation.can_read_audit(request.user),
         },
     )
 
@@ -62,6 +66,22 @@ def forum(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+def _quote_markdown(post: Post) -> str:
+    """The start of the post as a Markdown blockquote, cut at a word, ready to reply under."""
+    text = post.body.strip()
+    if len(text) > QUOTE_LENGTH:
+        text = text[:QUOTE_LENGTH].rsplit(None, 1)[0].rstrip() + " …"
+    quoted = "\n".join(f"> {line}".rstrip() for line in text.splitlines())
+    return f"{quoted}\n\n"
+
+
+def _quotable(posts: list[Post], value: str | None) -> Post | None:
+    """The visible post of this thread that `?quote=` names; anything else is ignored."""
+    if not value or not value.isascii() or not value.isdigit():
+        return None
+    return next((post for post in posts if post.pk == int(value) and post.is_visible), None)
+
+
 def _thread_page(
     request: HttpRequest, thread: Thread, form: PostForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -70,7 +90,9 @@ def _thread_page(
     posts = list(selectors.thread_posts(person, thread))
     moderates = permissions.can_moderate_forum(person, thread.forum)
     reveals = permissions.can_reveal_author(person)
-    can_reply = permissions.can_reply(person, thread)
+    suspension = services.current_suspension(person)
+    can_reply = permissions.can_reply(person, thread) and suspension is None
+    given = reactions.viewer_reactions(person, thread)
     first_unread_id = None
     for post in posts:
         own = post.author_id == person.pk
@@ -80,6 +102,9 @@ def _thread_page(
         post.can_report = not own
         post.can_moderate = moderates
         post.can_reveal = reveals
+        # Marks the viewer's own reactions (aria-pressed) on this page only; live fragments
+        # are the same for everyone and carry no such mark.
+        post.viewer_reactions = given.get(post.pk, set())
         if first_unread_id is None and post.pk > last_read and post.is_visible:
             first_unread_id = post.pk
     last_post_id = posts[-1].pk if posts else 0
@@ -87,7 +112,9 @@ def _thread_page(
     if last_visible_id > last_read:
         services.thread_mark_read(thread=thread, person=person, last_post_id=last_visible_id)
     if form is None and can_reply:
-        form = PostForm(allows_anonymous=thread.forum.allows_anonymous_posts)
+        quoted = _quotable(posts, request.GET.get("quote"))
+        initial = {"body": _quote_markdown(quoted), "quoted": quoted.pk} if quoted else None
+        form = PostForm(allows_anonymous=thread.forum.allows_anonymous_posts, initial=initial)
     context = {
         "thread": thread,
         "forum": thread.forum,
@@ -96,6 +123,8 @@ def _thread_page(
         "first_unread_id": first_unread_id if last_read else None,
         "can_reply": can_reply,
         "moderates": moderates,
+        "reveals": reveals,
+        "suspension": suspension,
         "last_revision": max((post.revision for post in posts), default=0),
         "form": form,
     }
@@ -104,6 +133,15 @@ def _thread_page(
 
 def thread(request: HttpRequest, pk: int) -> HttpResponse:
     return _thread_page(request, _thread(request, pk))
+
+
+def _quoted_post(request: HttpRequest, pk: int | None) -> Post | None:
+    """The post being quoted, if the reader may still see it; a quote of a post hidden or
+    removed since is dropped and the reply still posted. The service refuses other threads."""
+    if pk is None:
+        return None
+    post = selectors.post_by_id(request.user, pk)
+    return post if post is not None and post.is_visible else None
 
 
 @require_POST
@@ -122,6 +160,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 author=request.user,
                 body=form.cleaned_data["body"],
                 is_anonymous=form.cleaned_data.get("is_anonymous", False),
+                quoted=_quoted_post(request, form.cleaned_data.get("quoted")),
             )
         except ForumActionRefused as refusal:
             form.add_error("body", refusal.message)
@@ -190,3 +229,40 @@ def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
         "forums/post_delete.html",
         {"post": post, "thread": post.thread, "forum": post.thread.forum},
     )
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@require_POST
+def post_react(request: HttpRequest, pk: int) -> HttpResponse:
+    """Give or take back a reaction. Without script: back to the post; with it: JSON, and the
+    live update repaints the counts for every reader."""
+    post = _post(request, pk)
+    kind = request.POST.get("kind", "")
+    back = f"{post.thread.get_absolute_url()}#post-{post.pk}"
+    try:
+        given = reactions.reaction_toggle(post=post, person=request.user, kind=kind)
+    except ForumActionRefused as refusal:
+        if _wants_json(request):
+            return JsonResponse({"error": refusal.message}, status=400)
+        messages.error(request, refusal.message)
+        return redirect(back)
+    if _wants_json(request):
+        return JsonResponse(
+            {"kind": kind, "given": given, "counts": reactions.reaction_counts(post)}
+        )
+    return redirect(back)
+
+
+# Signed-out requests get JSON, not the sign-in page the middleware would send.
+@login_not_required
+@require_GET
+def mention_people(request: HttpRequest) -> JsonResponse:
+    """Colleagues to mention, for the @ autocomplete: `?q=` of two characters or more."""
+    person = request.user
+    if not getattr(person, "is_authenticated", False) or not person.is_active:
+        return JsonResponse({"error": "Sign in to find colleagues."}, status=401)
+    query = request.GET.get("q", "")[:100]
+    return JsonResponse({"results": mentions.colleagues_matching(query)})

@@ -260,11 +260,18 @@ def resource_adapt(*, resource: Resource, person) -> Resource:
 @transaction.atomic
 def resource_endorse(*, resource: Resource, person) -> Resource:
     """Recommend a published resource on behalf of its network."""
+    from resources.signals import resource_endorsed
+
     if not can_endorse_resource(person, resource):
         raise PermissionDenied("Only the network's leads can recommend its published resources.")
+    already = Resource.objects.filter(pk=resource.pk, endorsed_at__isnull=False).exists()
     resource.endorsed_by = person
     resource.endorsed_at = timezone.now()
     resource.save(update_fields=["endorsed_by", "endorsed_at", "updated_at"])
+    if not already:  # a second click is not a second recommendation
+        transaction.on_commit(
+            lambda: resource_endorsed.send(sender=Resource, resource=resource, endorser=person)
+        )
     return resource
 
 

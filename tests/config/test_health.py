@@ -14,7 +14,7 @@ def test_healthz_answers_without_sign_in_and_reports_each_part(client):
     assert body["status"] == "ok"
     assert body["checks"]["database"]["status"] == "ok"
     assert body["checks"]["database"]["backend"] == connection.vendor
-    assert body["checks"]["channel_layer"]["backend"] == "InMemoryChannelLayer"
+    assert body["checks"]["channel_layer"]["backend"] == "SweepingInMemoryChannelLayer"
     assert body["checks"]["search"]["backend"] == "database"
 
 

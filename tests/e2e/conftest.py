@@ -111,20 +111,34 @@ def live_url(asgi_server: str, migrated_data: str, transactional_db) -> str:
     return asgi_server
 
 
-@pytest.fixture
-def page(live_url: str, browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+def new_page(browser: Browser, live_url: str) -> Iterator[Page]:
+    """A page in a browser context of its own (another person), failing on JavaScript errors."""
     context = browser.new_context(base_url=live_url, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(live_url: str, browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    pages = new_page(browser, live_url)
+    page = next(pages)
+    yield page
     if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
         artifacts = Path("test-artifacts")
         artifacts.mkdir(exist_ok=True)
         page.screenshot(path=artifacts / f"{request.node.name}.png", full_page=True)
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    next(pages, None)
+
+
+@pytest.fixture
+def other_page(live_url: str, browser: Browser) -> Iterator[Page]:
+    """A second person's browser, for journeys between two colleagues."""
+    yield from new_page(browser, live_url)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -150,3 +164,29 @@ def assert_axe_clean(page: Page) -> None:
     )
     violations = results.response["violations"]
     assert not violations, results.generate_report()
+
+
+def open_with_socket(page: Page, url: str, route: str, marker: str) -> None:
+    """Open a page and wait until its socket on `route` has sent a frame containing `marker`.
+    Frames are watched for from before the socket opens, so a quick first frame is not missed."""
+    frames: list[str] = []
+
+    def watch(socket) -> None:
+        if route in socket.url:
+            socket.on("framereceived", lambda payload: frames.append(str(payload)))
+
+    page.on("websocket", watch)
+    try:
+        page.goto(url)
+        for _ in range(100):
+            if any(marker in frame for frame in frames):
+                return
+            page.wait_for_timeout(100)
+        raise AssertionError(f"The socket on {route} sent no frame with {marker!r}.")
+    finally:
+        page.remove_listener("websocket", watch)
+
+
+def open_live(page: Page, url: str) -> None:
+    """Open a thread and wait until its socket has caught up with what the server holds."""
+    open_with_socket(page, url, "/ws/threads/", "caught_up")

@@ -1,38 +1,14 @@
 """Two colleagues in one thread, in two browsers: replies appear live, can be paused, and a
 reply being written survives a reload."""
 
-from collections.abc import Iterator
-
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests import factories
-from tests.e2e.conftest import assert_axe_clean, sign_in
+from tests.e2e.conftest import assert_axe_clean, open_live, sign_in
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def other_page(live_url: str, browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_url, locale="en-GB")
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
-
-
-def open_live(page: Page, url: str) -> None:
-    """Open the thread and wait until its socket has caught up."""
-    with page.expect_websocket() as opened:
-        page.goto(url)
-    socket = opened.value
-    socket.wait_for_event(
-        "framereceived", predicate=lambda frame: "caught_up" in str(frame), timeout=10_000
-    )
 
 
 def test_a_reply_from_one_colleague_appears_live_for_another(page: Page, other_page: Page):
@@ -72,4 +48,60 @@ def test_a_reply_from_one_colleague_appears_live_for_another(page: Page, other_p
     expect(pause).to_have_attribute("aria-pressed", "false")
     expect(page.locator(".post", has_text="marking code on the wall")).to_be_visible()
     assert page.locator(".post").count() == 3
+    assert_axe_clean(page)
+
+
+def test_colleagues_see_who_is_reading_and_who_is_typing(page: Page, other_page: Page):
+    teacher = factories.primary_teacher()
+    lead = factories.secondary_maths_lead()
+    forum = ForumFactory(name="Wellbeing", slug="wellbeing")
+    thread = ThreadFactory(forum=forum, title="Calm starts to the day", author=teacher)
+    PostFactory(thread=thread, author=teacher, body="What helps your class settle?")
+    url = thread.get_absolute_url()
+
+    sign_in(page, teacher.email)
+    open_live(page, url)
+    sign_in(other_page, lead.email)
+    open_live(other_page, url)
+
+    expect(page.locator(".live-readers")).to_have_text("Also reading: Tom Okafor")
+    expect(other_page.locator(".live-readers")).to_have_text("Also reading: Priya Patel")
+
+    other_page.locator("textarea[name=body]").press_sequentially("A song and the register.")
+    expect(page.locator(".live-typing")).to_have_text("Tom Okafor is typing…")
+    other_page.get_by_role("button", name="Post reply").click()
+    expect(page.locator(".post", has_text="A song and the register.")).to_be_visible(timeout=1_000)
+    expect(page.locator(".live-typing")).to_have_text("")
+    # The fragment is shared: this reader gets a reader's controls, not the author's.
+    arrived = page.locator(".post", has_text="A song and the register.")
+    expect(arrived.get_by_role("link", name="Quote this post")).to_be_visible()
+    expect(arrived.get_by_role("link", name="Edit this post")).to_be_hidden()
+    assert_axe_clean(page)
+
+    other_page.close()
+    expect(page.locator(".live-readers")).to_have_text("")
+
+
+def test_a_new_thread_appears_live_on_the_forum_page(page: Page, other_page: Page):
+    teacher = factories.primary_teacher()
+    lead = factories.secondary_maths_lead()
+    forum = ForumFactory(name="Wellbeing", slug="wellbeing")
+    older = ThreadFactory(forum=forum, title="An older thread", author=teacher)
+    PostFactory(thread=older, author=teacher)
+
+    sign_in(page, teacher.email)
+    with page.expect_websocket(predicate=lambda socket: "/ws/forums/" in socket.url):
+        page.goto(forum.get_absolute_url())
+    sign_in(other_page, lead.email)
+    other_page.goto(f"{forum.get_absolute_url()}new/")
+    other_page.get_by_label("Title").fill("Staff walking club")
+    other_page.get_by_label("Your first post").fill("Tuesdays after school?")
+    other_page.get_by_role("button", name="Start the thread").click()
+    other_page.wait_for_url(lambda address: "/threads/" in address)
+
+    first = page.locator(".thread-list > li").first
+    expect(first).to_contain_text("Staff walking club", timeout=2_000)
+    expect(first).to_contain_text("Started by Tom Okafor")
+    expect(page.locator("[role=status]").last).to_have_text("New thread: Staff walking club")
+    assert page.locator(".thread-list > li").count() == 2
     assert_axe_clean(page)

@@ -14,7 +14,10 @@ from config.asgi import application
 from forums import events
 from forums.consumers import TRY_AGAIN_LATER
 from forums.models import Post
-from forums.services import post_create
+from forums.moderation import post_hide
+from forums.reactions import reaction_toggle
+from forums.selectors import posts_changed_since
+from forums.services import post_create, post_delete, post_edit
 from networks.models import Membership
 from tests.factories import PersonFactory
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
@@ -168,6 +171,12 @@ BAD_TEXT_FRAMES = [
     pytest.param('{"action": "catch_up", "after": true}', "after", id="after a boolean"),
     pytest.param('{"action": "catch_up"}', "after", id="after missing"),
     pytest.param('{"action": "catch_up", "after": 1e400}', "after", id="after infinite"),
+    pytest.param('{"action": "catch_up", "revision": "3"}', "revision", id="revision as text"),
+    pytest.param('{"action": "catch_up", "revision": -2}', "revision", id="revision negative"),
+    pytest.param('{"action": "catch_up", "revision": false}', "revision", id="revision a boolean"),
+    pytest.param(
+        '{"action": "catch_up", "revision": 3, "after": "x"}', "after", id="revision, after text"
+    ),
     pytest.param(
         '{"action": "catch_up", "after": 123456789012345678901234567890}', "after", id="after huge"
     ),
@@ -240,6 +249,15 @@ async def test_announced_posts_are_forwarded_without_a_database_hop(
         "post_id": 41,
         "html": '<article id="post-41">Edited</article>',
     }
+    await layer.group_send(
+        events.thread_group(thread.pk),
+        events.typing_event(person_key="someone-else", name="Tom Hughes", sender="x"),
+    )
+    assert await socket.receive_json_from(timeout=TIMEOUT) == {
+        "type": "typing",
+        "person": "someone-else",
+        "name": "Tom Hughes",
+    }
     monkeypatch.undo()  # the disconnect itself is dispatched the ordinary way
     await socket.disconnect()
 
@@ -303,3 +321,214 @@ async def test_someone_who_left_a_private_network_is_refused_when_catching_up(
         "message": "You can no longer read this thread.",
     }
     assert (await socket.receive_output(timeout=TIMEOUT))["code"] == 4403
+
+
+# Exact catch-up by revision: every change, not only new posts.
+
+
+@sync_to_async
+def change_while_away(thread, author, moderator, posts):
+    """An edit, a removal and a moderator hiding a post, while a reader is disconnected."""
+    post_edit(post=posts[0], editor=author, body="Edited: **ten** minutes, not five.")
+    post_delete(post=posts[1], deleter=author)
+    post_hide(post=posts[2], moderator=moderator, reason="Names a pupil.")
+
+
+async def test_a_reader_who_reconnects_receives_exactly_the_edits_removals_and_hiding_missed(
+    client, primary_teacher, colleague, moderator, thread
+):
+    posts = [
+        await reply(thread, colleague, f"Idea {number}: a secret about a pupil.")
+        for number in range(4)
+    ]
+    await sync_to_async(thread.refresh_from_db)()
+    seen_revision, seen_post = thread.revision, posts[-1].pk
+
+    await change_while_away(thread, colleague, moderator, posts)
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+    await socket.send_json_to({"action": "catch_up", "after": seen_post, "revision": seen_revision})
+    frames = [await socket.receive_json_from(timeout=TIMEOUT) for _ in range(4)]
+
+    assert [frame["post_id"] for frame in frames[:3]] == [post.pk for post in posts[:3]]
+    assert all(frame["type"] == events.POST_UPDATED for frame in frames[:3])
+    assert [frame["revision"] for frame in frames[:3]] == [
+        seen_revision + 1,
+        seen_revision + 2,
+        seen_revision + 3,
+    ]
+    assert "<strong>ten</strong>" in frames[0]["html"]
+    assert "This post has been removed." in frames[1]["html"]
+    assert "hidden by a moderator" in frames[2]["html"]
+    assert "secret" not in frames[1]["html"] and "secret" not in frames[2]["html"]
+    assert frames[3] == {
+        "type": "caught_up",
+        "last_post_id": seen_post,
+        "revision": seen_revision + 3,
+        "more": False,
+    }
+    assert await socket.receive_nothing()
+    await socket.disconnect()
+
+
+async def test_catching_up_by_revision_sends_new_posts_as_created_and_changes_as_updated(
+    client, primary_teacher, colleague, thread
+):
+    first = await reply(thread, colleague, "Before you left.")
+    await sync_to_async(first.refresh_from_db)()
+    newer = await reply(thread, colleague, "While you were away.")
+    await sync_to_async(post_edit)(post=first, editor=colleague, body="Before you left, edited.")
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+
+    await socket.send_json_to({"action": "catch_up", "after": first.pk, "revision": first.revision})
+    frames = [await socket.receive_json_from(timeout=TIMEOUT) for _ in range(3)]
+
+    assert [(frame["type"], frame["post_id"]) for frame in frames[:2]] == [
+        (events.POST_CREATED, newer.pk),
+        (events.POST_UPDATED, first.pk),
+    ]
+    assert frames[2]["last_post_id"] == newer.pk
+    assert frames[2]["revision"] == first.revision + 2
+    await socket.disconnect()
+
+
+async def test_live_post_events_carry_their_revision(client, primary_teacher, colleague, thread):
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+
+    post = await reply(thread, colleague, "Counted.")
+    frame = await socket.receive_json_from(timeout=TIMEOUT)
+    await sync_to_async(post.refresh_from_db)()
+
+    assert frame["revision"] == post.revision > 0
+    await socket.disconnect()
+
+
+# Typing and who else is reading.
+
+
+async def test_typing_reaches_the_others_with_the_name_from_the_session_at_most_every_3_seconds(
+    client, primary_teacher, colleague, thread
+):
+    typist = await connected_socket(client, colleague, thread.pk)
+    reader = await connected_socket(client, primary_teacher, thread.pk)
+
+    await typist.send_json_to({"action": "typing", "name": "The head teacher"})
+    await typist.send_json_to({"action": "typing"})
+    await typist.send_json_to({"action": "typing"})
+    frame = await reader.receive_json_from(timeout=TIMEOUT)
+
+    assert frame["type"] == "typing"
+    assert frame["name"] == "Tom Hughes"
+    assert str(colleague.pk) not in frame["person"]
+    assert await reader.receive_nothing(timeout=0.3)
+    assert await typist.receive_nothing(timeout=0.1)  # nobody hears themselves typing
+    await typist.disconnect()
+    await reader.disconnect()
+
+
+async def test_in_an_anonymous_forum_typing_and_presence_name_nobody(client, primary_teacher):
+    forum = await sync_to_async(ForumFactory)(
+        name="Staff voice", slug="staff-voice", allows_anonymous_posts=True
+    )
+    thread = await sync_to_async(ThreadFactory)(forum=forum)
+    typist = await connected_socket(client, primary_teacher, thread.pk)
+    other = await sync_to_async(PersonFactory)(first_name="Ravi", last_name="Kapoor")
+    reader = await connected_socket(client, other, thread.pk)
+
+    await reader.send_json_to({"action": "here"})
+    heard = await typist.receive_json_from(timeout=TIMEOUT)
+    await typist.send_json_to({"action": "here"})
+    answered = await typist.receive_json_from(timeout=TIMEOUT)
+    announced = await reader.receive_json_from(timeout=TIMEOUT)
+    await typist.send_json_to({"action": "typing"})
+    typing = await reader.receive_json_from(timeout=TIMEOUT)
+
+    assert typing == {"type": "typing"}
+    assert heard["person"] == answered["person"] != announced["person"]
+    for frame in (heard, answered, announced):
+        assert frame["type"] == "presence" and frame["event"] == "here"
+        assert "name" not in frame
+        text = json.dumps(frame)
+        assert "Priya" not in text and "Ravi" not in text
+        assert str(primary_teacher.pk) not in frame["person"]
+    await typist.disconnect()
+    await reader.disconnect()
+
+
+async def test_a_newcomer_hears_who_is_reading_once_and_they_hear_it_leave(
+    client, primary_teacher, colleague, thread
+):
+    reader = await connected_socket(client, colleague, thread.pk)
+    await reader.send_json_to({"action": "here"})
+    assert await reader.receive_nothing(timeout=0.2)  # alone in the thread
+    newcomer = await connected_socket(client, primary_teacher, thread.pk)
+
+    await newcomer.send_json_to({"action": "here"})
+    joined = await reader.receive_json_from(timeout=TIMEOUT)
+    answer = await newcomer.receive_json_from(timeout=TIMEOUT)
+    await newcomer.send_json_to({"action": "here"})  # a heartbeat too soon: dropped
+
+    assert joined["event"] == "here" and joined["name"] == "Priya Patel"
+    assert answer["event"] == "here" and answer["name"] == "Tom Hughes"
+    assert await newcomer.receive_nothing(timeout=0.3)  # answered once only
+    assert await reader.receive_nothing(timeout=0.1)
+    await newcomer.disconnect()
+    left = await reader.receive_json_from(timeout=TIMEOUT)
+    assert left == {
+        "type": "presence",
+        "event": "left",
+        "key": joined["key"],
+        "person": joined["person"],
+        "name": "Priya Patel",
+    }
+    await reader.disconnect()
+
+
+async def test_someone_who_cannot_reply_cannot_send_typing(client, primary_teacher):
+    thread = await sync_to_async(ThreadFactory)(
+        forum=await sync_to_async(ForumFactory)(slug="wellbeing"), locked=True
+    )
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+
+    await socket.send_json_to({"action": "typing"})
+
+    assert await socket.receive_json_from(timeout=TIMEOUT) == {
+        "type": "error",
+        "message": "You cannot reply in this thread.",
+    }
+    await socket.disconnect()
+
+
+async def test_a_reaction_while_away_comes_back_with_its_count(
+    client, primary_teacher, colleague, thread
+):
+    posts = [await sync_to_async(PostFactory)(thread=thread, author=colleague) for _ in range(3)]
+    for post in posts:
+        await sync_to_async(reaction_toggle)(post=post, person=primary_teacher, kind="thanks")
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+
+    await socket.send_json_to({"action": "catch_up", "after": posts[-1].pk, "revision": 0})
+    frames = [await socket.receive_json_from(timeout=TIMEOUT) for _ in range(4)]
+
+    assert [frame["post_id"] for frame in frames[:3]] == [post.pk for post in posts]
+    assert all(
+        'value="thanks"' in frame["html"] and "data-count>1<" in frame["html"]
+        for frame in frames[:3]
+    )
+    assert frames[3]["revision"] == 3
+    await socket.disconnect()
+
+
+def test_a_catch_up_of_many_changes_is_read_and_rendered_in_one_query(
+    primary_teacher, colleague, thread, django_assert_num_queries
+):
+    quoted = PostFactory(thread=thread, author=colleague)
+    posts = [PostFactory(thread=thread, quoted=quoted) for _ in range(15)]
+    for post in posts:
+        reaction_toggle(post=post, person=primary_teacher, kind="helpful")
+
+    with django_assert_num_queries(1):
+        changed = posts_changed_since(primary_teacher, thread, 0)
+        fragments = [events.render_post(post) for post in changed]
+
+    assert len(fragments) == 15
+    assert all("data-count>1<" in fragment for fragment in fragments)

@@ -13,6 +13,7 @@ from forums.consumers import SERVICE_RESTART, TRY_AGAIN_LATER
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 from tests.forums.test_consumers import (
     TIMEOUT,
+    change_while_away,
     communicator,
     connected_socket,
     reply,
@@ -109,3 +110,49 @@ async def reconnected_socket(client, person, thread_id: int):
         assert code == TRY_AGAIN_LATER
         await asyncio.sleep(0.1 * 2**attempt)
     raise AssertionError("Could not reconnect after the Redis restart.")
+
+
+async def test_catching_up_by_revision_over_redis_sends_every_change_missed(
+    redis_layer, client, primary_teacher, secondary_maths_lead, moderator, thread
+):
+    posts = [
+        await reply(thread, secondary_maths_lead, f"Plan {number}, with a pupil's name.")
+        for number in range(4)
+    ]
+    await sync_to_async(thread.refresh_from_db)()
+    seen_revision = thread.revision
+
+    await change_while_away(thread, secondary_maths_lead, moderator, posts)
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+    await socket.send_json_to(
+        {"action": "catch_up", "after": posts[-1].pk, "revision": seen_revision}
+    )
+    frames = [await socket.receive_json_from(timeout=TIMEOUT) for _ in range(4)]
+
+    assert [(frame["type"], frame["post_id"]) for frame in frames[:3]] == [
+        (events.POST_UPDATED, post.pk) for post in posts[:3]
+    ]
+    assert "pupil" not in frames[1]["html"] and "pupil" not in frames[2]["html"]
+    assert frames[3]["revision"] == seen_revision + 3
+    await socket.disconnect()
+
+
+async def test_typing_and_presence_work_across_redis(
+    redis_layer, client, primary_teacher, secondary_maths_lead, thread
+):
+    reader = await connected_socket(client, primary_teacher, thread.pk)
+    await reader.send_json_to({"action": "here"})
+    typist = await connected_socket(client, secondary_maths_lead, thread.pk)
+
+    await typist.send_json_to({"action": "here"})
+    joined = await reader.receive_json_from(timeout=TIMEOUT)
+    answer = await typist.receive_json_from(timeout=TIMEOUT)
+    await typist.send_json_to({"action": "typing"})
+    typing = await reader.receive_json_from(timeout=TIMEOUT)
+
+    assert (joined["event"], joined["name"]) == ("here", "Tom Okafor")
+    assert (answer["event"], answer["name"]) == ("here", "Priya Patel")
+    assert (typing["type"], typing["name"]) == ("typing", "Tom Okafor")
+    await typist.disconnect()
+    assert (await reader.receive_json_from(timeout=TIMEOUT))["event"] == "left"
+    await reader.disconnect()

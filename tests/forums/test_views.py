@@ -115,6 +115,21 @@ def test_the_index_lists_trust_forums_and_my_networks_forums(staff_client, prima
     assert f'href="{reverse("forums:index")}"' in html  # the main navigation links here
 
 
+@pytest.mark.parametrize(
+    ("who", "queue", "audit"),
+    [("primary_teacher", False, False), ("moderator", True, False), ("trust_admin", True, True)],
+)
+def test_the_index_links_to_what_each_person_may_use(client, request, who, queue, audit):
+    client.force_login(request.getfixturevalue(who))
+
+    html = client.get(reverse("forums:index")).content.decode()
+
+    assert reverse("forums:notifications") in html
+    assert reverse("forums:my_reports") in html
+    assert (reverse("forums:moderation_queue") in html) is queue
+    assert (reverse("forums:audit_log") in html) is audit
+
+
 def test_announcements_offer_no_start_button_to_staff(staff_client, client, central_team_editor):
     url = Forum.objects.get(slug="announcements").get_absolute_url()
 

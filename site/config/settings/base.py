@@ -98,6 +98,13 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'staffroom.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Writers queue for the lock instead of failing: with SQLite's default deferred
+    # transactions, two replies saved at once (one thread each under ASGI) gave
+    # "database is locked" (docs/benchmarks.md, "Live fan-out").
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Live updates: Redis in production, an in-memory layer (one process) otherwise.
@@ -116,7 +123,7 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "config.layers.SweepingInMemoryChannelLayer"}}
 
 # Search: Elasticsearch when configured, the embedded database backend otherwise.
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="")

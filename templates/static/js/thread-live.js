@@ -1,12 +1,17 @@
-// Live thread pages: new, edited and removed posts arrive without a reload.
+// Live thread pages: new, edited, removed and hidden posts and reactions arrive without a
+// reload, with who is typing and who else is reading.
 // The page works without this script; the database is the record and the socket only a
-// doorbell, so after every (re)connect we ask for what we missed since the last post we saw.
+// doorbell, so after every (re)connect we ask for every change since the last revision we saw.
 (() => {
   "use strict";
 
   const MAX_DELAY_MS = 30000;
   const FIRST_DELAY_MS = 1000;
   const GIVE_UP_CODES = new Set([4401, 4403]); // signed out, or may not read this thread
+  const TYPING_EVERY_MS = 3500; // the server passes on at most one "typing" per 3 s
+  const TYPING_SHOWN_MS = 6000;
+  const HEARTBEAT_MS = 30000;
+  const READER_EXPIRES_MS = 70000;
 
   function start() {
     const posts = document.querySelector("#posts[data-thread-id][data-last-post-id]");
@@ -15,7 +20,14 @@
     keepDraft(threadId);
     if (!("WebSocket" in window)) return;
 
+    const viewer = {
+      id: posts.dataset.viewerId || "",
+      moderates: "viewerModerates" in posts.dataset,
+      canReply: "viewerCanReply" in posts.dataset,
+      reveals: "viewerReveals" in posts.dataset,
+    };
     let lastId = parseInt(posts.dataset.lastPostId, 10) || 0;
+    let lastRevision = parseInt(posts.dataset.lastRevision, 10) || 0;
     let socket = null;
     let attempt = 0;
     let stopped = false;
@@ -41,8 +53,16 @@
     toggle.setAttribute("aria-pressed", "false");
     const note = document.createElement("span");
     note.className = "live-note meta";
-    controls.append(toggle, " ", note);
+    const readersLine = document.createElement("p");
+    readersLine.className = "live-readers meta";
+    controls.append(toggle, " ", note, readersLine);
     posts.parentNode.insertBefore(controls, posts);
+
+    // Who is typing: shown, but not a live region, so it is not read aloud at every keypress.
+    const typingLine = document.createElement("p");
+    typingLine.className = "live-typing meta";
+    typingLine.setAttribute("aria-live", "off");
+    posts.parentNode.insertBefore(typingLine, posts.nextSibling);
 
     function announce(text) {
       // Cleared first so that the same words twice are still read twice.
@@ -58,6 +78,22 @@
       return template.content.firstElementChild;
     }
 
+    // The fragment is the same for every reader; unhide the controls this viewer may use.
+    // The server checks every action again, so this is only what is shown.
+    function entitle(element) {
+      const authorId = element.dataset.authorId; // absent on anonymous posts
+      const own = authorId !== undefined && authorId === viewer.id;
+      element.querySelectorAll("[data-for]").forEach((control) => {
+        const roles = control.dataset.for.split(/\s+/);
+        control.hidden = !(
+          (roles.includes("author") && own) ||
+          (roles.includes("moderator") && viewer.moderates) ||
+          (roles.includes("revealer") && viewer.reveals) ||
+          (roles.includes("reader") && viewer.canReply && !own)
+        );
+      });
+    }
+
     function insertInOrder(element, postId) {
       // Catch-up and live events can cross; keep posts in id order whatever arrives first.
       const later = Array.from(posts.querySelectorAll("[data-post-id]")).find(
@@ -66,29 +102,30 @@
       posts.insertBefore(element, later || null);
     }
 
+    // Every post event is an upsert by post id: replace the post if we have it (unless ours is
+    // newer), insert it in order if not. Returns the element when a new post was added.
     function apply(frame) {
+      if (typeof frame.html !== "string") return null;
+      const element = fragment(frame.html);
+      if (!element) return null;
       const postId = frame.post_id;
-      const element = frame.html ? fragment(frame.html) : null;
+      const revision = frame.revision || parseInt(element.dataset.revision, 10) || 0;
       const existing = document.getElementById(`post-${postId}`);
-      let added = null;
-      if (existing && element) {
+      entitle(element);
+      if (existing) {
+        const shown = parseInt(existing.dataset.revision, 10) || 0;
+        if (revision && shown > revision) return null; // a late frame: we already show newer
         existing.replaceWith(element);
-      } else if (existing && frame.type === "post.removed") {
-        existing.classList.add("post--removed");
-        const body = existing.querySelector(".post__body");
-        if (body) {
-          const placeholder = document.createElement("p");
-          placeholder.className = "muted";
-          placeholder.textContent = "This post has been removed.";
-          body.replaceWith(placeholder);
+        const history = element.nextElementSibling;
+        if (element.classList.contains("post--removed") && history && history.matches(".post-history")) {
+          history.remove(); // a removed or hidden post keeps no earlier versions on show
         }
-      } else if (!existing && element && frame.type === "post.created") {
-        insertInOrder(element, postId);
-        added = element;
+        return null;
       }
-      if (frame.type === "post.created") lastId = Math.max(lastId, postId);
-      posts.dataset.lastPostId = String(lastId);
-      return added;
+      insertInOrder(element, postId);
+      return frame.type === "post.created" && !element.classList.contains("post--removed")
+        ? element
+        : null;
     }
 
     function authorOf(element) {
@@ -96,7 +133,15 @@
       return author ? author.textContent.trim() : "";
     }
 
+    function remember(frame) {
+      if (typeof frame.post_id === "number") lastId = Math.max(lastId, frame.post_id);
+      if (typeof frame.revision === "number") lastRevision = Math.max(lastRevision, frame.revision);
+      posts.dataset.lastPostId = String(lastId);
+      posts.dataset.lastRevision = String(lastRevision);
+    }
+
     function receive(frame) {
+      remember(frame);
       if (paused) {
         waiting.push(frame);
         const count = waiting.filter((item) => item.type === "post.created").length;
@@ -108,6 +153,7 @@
       const added = apply(frame);
       if (added) {
         const author = authorOf(added);
+        stopTyping(author);
         announce(author ? `New post from ${author}` : "New post");
       }
     }
@@ -131,9 +177,91 @@
       else resume();
     });
 
+    // Typing: names only where the forum shows them; "Someone" in anonymous forums.
+    const typists = new Map(); // person key (or "someone") -> {name, timer}
+
+    function showTyping() {
+      const names = Array.from(typists.values()).map((typist) => typist.name);
+      let text = "";
+      if (names.some((name) => !name)) text = "Someone is typing…";
+      else if (names.length === 1) text = `${names[0]} is typing…`;
+      else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+      else if (names.length > 2) text = "Several people are typing…";
+      if (typingLine.textContent !== text) typingLine.textContent = text;
+    }
+
+    function startTyping(frame) {
+      const key = frame.person || "someone";
+      const known = typists.get(key);
+      if (known) window.clearTimeout(known.timer);
+      const timer = window.setTimeout(() => {
+        typists.delete(key);
+        showTyping();
+      }, TYPING_SHOWN_MS);
+      typists.set(key, { name: typeof frame.name === "string" ? frame.name : "", timer });
+      showTyping();
+    }
+
+    function stopTyping(author) {
+      typists.forEach((typist, key) => {
+        if (!typist.name || typist.name === author) {
+          window.clearTimeout(typist.timer);
+          typists.delete(key);
+        }
+      });
+      showTyping();
+    }
+
+    // Who else is reading: one entry per socket, shown once per person.
+    const readers = new Map(); // socket key -> {person, name, seen}
+
+    function showReaders() {
+      const people = new Map();
+      readers.forEach((reader) => {
+        if (!people.has(reader.person)) people.set(reader.person, reader.name);
+      });
+      const names = Array.from(people.values());
+      let text = "";
+      if (names.length && names.every((name) => name)) text = `Also reading: ${names.join(", ")}`;
+      else if (names.length) {
+        text = `Also reading: ${names.length} colleague${names.length === 1 ? "" : "s"}`;
+      }
+      if (readersLine.textContent !== text) readersLine.textContent = text;
+    }
+
+    function presence(frame) {
+      if (typeof frame.key !== "string" || typeof frame.person !== "string") return;
+      if (frame.event === "left") readers.delete(frame.key);
+      else if (frame.event === "here") {
+        const name = typeof frame.name === "string" ? frame.name : "";
+        readers.set(frame.key, { person: frame.person, name, seen: Date.now() });
+      }
+      showReaders();
+    }
+
+    window.setInterval(() => {
+      const now = Date.now();
+      readers.forEach((reader, key) => {
+        if (now - reader.seen > READER_EXPIRES_MS) readers.delete(key);
+      });
+      showReaders();
+    }, 10000);
+
     function send(message) {
       if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
     }
+
+    const reply = document.querySelector("form.reply-form textarea[name=body]");
+    let typingSentAt = 0;
+    if (reply && viewer.canReply) {
+      reply.addEventListener("input", () => {
+        const now = Date.now();
+        if (now - typingSentAt < TYPING_EVERY_MS || !reply.value.trim()) return;
+        typingSentAt = now;
+        send({ action: "typing" });
+      });
+    }
+    window.setInterval(() => send({ action: "here" }), HEARTBEAT_MS);
 
     function reconnectLater() {
       // Exponential backoff with jitter, so a restarted server is not hit by everyone at once.
@@ -144,13 +272,18 @@
       retryTimer = window.setTimeout(connect, delay);
     }
 
+    function catchUp() {
+      send({ action: "catch_up", after: lastId, revision: lastRevision });
+    }
+
     function connect() {
       if (stopped) return;
       const scheme = window.location.protocol === "https:" ? "wss" : "ws";
       socket = new WebSocket(`${scheme}://${window.location.host}/ws/threads/${threadId}/`);
       socket.addEventListener("open", () => {
         attempt = 0;
-        send({ action: "catch_up", after: lastId });
+        catchUp();
+        send({ action: "here" });
       });
       socket.addEventListener("message", (event) => {
         let frame;
@@ -159,15 +292,23 @@
         } catch {
           return;
         }
-        if (!frame || typeof frame !== "object") return;
+        if (!frame || typeof frame !== "object" || typeof frame.type !== "string") return;
         if (frame.type === "caught_up") {
-          if (frame.more) send({ action: "catch_up", after: lastId });
-        } else if (typeof frame.type === "string" && frame.type.startsWith("post.")) {
+          remember(frame);
+          if (frame.more) catchUp();
+        } else if (frame.type.startsWith("post.")) {
           receive(frame);
+        } else if (frame.type === "typing") {
+          startTyping(frame);
+        } else if (frame.type === "presence") {
+          presence(frame);
         }
       });
       socket.addEventListener("close", (event) => {
         socket = null;
+        // Whoever we knew of says "here" again to the new socket when it joins.
+        readers.clear();
+        showReaders();
         if (stopped) return;
         if (GIVE_UP_CODES.has(event.code)) {
           note.textContent = "Live updates are off: reload the page to see new posts.";
@@ -209,7 +350,18 @@
       if (!refused) store.removeItem(key);
     }
     const draft = store.getItem(key);
-    if (draft && !textarea.value.trim()) textarea.value = draft;
+    const prefilled = textarea.value.trim();
+    if (draft && (!prefilled || draft.includes(prefilled))) {
+      textarea.value = draft;
+    } else if (draft) {
+      // Quoting a post while a reply was half-written: the quote first, then the words kept.
+      textarea.value = `${textarea.value}${draft}`;
+      try {
+        store.setItem(key, textarea.value);
+      } catch {
+        // As below: the draft is a courtesy.
+      }
+    }
 
     textarea.addEventListener("input", () => {
       try {

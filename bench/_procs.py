@@ -1,0 +1,115 @@
+"""Child processes for benchmarks: started on free ports, always stopped.
+
+Every process started here is stopped by `stop_all()` (called from a `finally`), and on Linux
+also gets SIGTERM from the kernel if the benchmark itself dies, so nothing is left running.
+"""
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+STARTUP_SECONDS = 60
+_started: list[subprocess.Popen] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def launch(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a server without waiting for it (several can boot at once)."""
+    with open(log, "ab") as output:
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
+        )
+    _started.append(process)
+    return process
+
+
+def _tail(log: Path) -> str:
+    try:
+        return log.read_text(errors="replace")[-3000:]
+    except OSError:
+        return ""
+
+
+def wait_until_listening(process: subprocess.Popen, port: int, log: Path) -> None:
+    command = " ".join(str(part) for part in process.args[:4])
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{command} exited ({process.returncode}):\n{_tail(log)}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{command} did not listen on port {port}:\n{_tail(log)}")
+
+
+def start(command: list[str], *, env: dict[str, str], log: Path, port: int) -> subprocess.Popen:
+    """Start a server and wait until it listens on `port`."""
+    process = launch(command, env=env, log=log)
+    wait_until_listening(process, port, log)
+    return process
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    if process in _started:
+        _started.remove(process)
+
+
+def stop_all() -> None:
+    for process in list(reversed(_started)):
+        stop(process)
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_command(port: int, directory: Path) -> list[str]:
+    return [
+        "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        "--appendonly", "no", "--dir", str(directory),
+    ]  # fmt: skip
+
+
+def child_environment(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(extra)
+    return env

@@ -1,0 +1,55 @@
+"""The live fan-out benchmark runs end to end: a tiny round on the in-memory layer, a real
+uvicorn server and the floor, with nothing lost and the JSON shaped as docs/benchmarks.md
+describes. The figures themselves are not asserted: they depend on the machine."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
+    )
+    finished = subprocess.run(
+        [
+            sys.executable, "-m", "bench.fanout", "--clients", "5", "--posts", "3",
+            "--interval", "0.2", "--layers", "memory", "--idle", "0", "--fast-schema",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    report = json.loads(finished.stdout)
+
+    (run,) = report["runs"]
+    assert (run["layer"], run["clients"], run["workers"], run["posts"]) == ("memory", 5, 1, 3)
+    assert run["refused_posts"] == []
+    assert run["lost"] == 0
+    latency = run["save_to_arrival_ms"]
+    assert latency["n"] == 5 * 3
+    assert 0 < latency["p50_ms"] <= latency["p95_ms"] <= latency["p99_ms"] <= latency["max_ms"]
+    assert run["commit_to_doorbell_ms"]["n"] == 3
+    assert run["frame_bytes_median"] > 0
+    assert run["server_cpu_ms_per_post"] >= 0
+
+    (floor,) = report["floor"]
+    assert (floor["clients"], floor["posts"], floor["lost"]) == (5, 3, 0)
+    assert report["ratios"][0]["clients"] == 5
+    assert report["ratios"][0]["memory_p95_over_floor_p95"] > 0
+
+    assert report["idle"] is None  # skipped (--idle 0): it needs one more server to boot
+    assert report["server_tracebacks"] == {"server-floor": 0, "server-memory": 0}
+    assert report["meets_goals"]["nothing_lost"] is True
+    conditions = report["conditions"]
+    assert conditions["machine"]["cores"] >= 1
+    assert conditions["machine"]["python"] == sys.version.split()[0]
