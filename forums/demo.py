@@ -12,21 +12,27 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
+from cms.models import PrinciplePage
 from forums import mentions
+from forums.discussions import TITLE_MAX_LENGTH, consultation_forum
 from forums.models import Forum, Notification, Post, Reaction, Thread, ThreadFollow, ThreadRead
 from forums.services import forum_for_network, render_post_body
 from networks.models import Membership, Network
 from people import demo as people_demo
+from resources.models import Resource
 
 SEED = 2026
 
 
 @dataclass(frozen=True)
 class DemoThread:
-    forum: str  # a trust-wide forum's slug, or "network:<network slug>"
+    # A trust-wide forum's slug, "network:<network slug>", or "discussion:resource" or
+    # "discussion:principle" (the discussion of a demo resource, endorsed if any is, or the
+    # consultation on the first principle; the thread takes its title).
+    forum: str
     title: str
     # (who, text): who is "teacher", "editor", "admin", "lead" or "member" (someone from the
     # forum's network, or anyone for trust-wide forums).
@@ -146,6 +152,32 @@ CONVERSATIONS = [
         ],
         days_ago=1,
     ),
+    DemoThread(
+        "discussion:resource",
+        "",
+        [
+            ("member", "Used this with my Year 5s this week. The worked examples at the start "
+             "made all the difference for the ones who were stuck."),
+            ("lead", "Thank you for saying so. If you adapted it for your class, do share the "
+             "adaptation so other schools can see it."),
+        ],
+        days_ago=4,
+        reactions=["thanks"],
+    ),
+    DemoThread(
+        "discussion:principle",
+        "",
+        [
+            ("member", "This principle reads well. Could it say more about how we involve "
+             "support staff, not just teachers?"),
+            ("member", "Agreed: our teaching assistants know the pupils best and should be "
+             "named here."),
+            ("editor", "Thank you both. We will bring this to the trust board in the spring "
+             "and reply here with the revised wording."),
+        ],
+        days_ago=6,
+        reactions=["agree"],
+    ),
 ]  # fmt: skip
 
 
@@ -161,10 +193,11 @@ def seed_demo_forums() -> dict[str, int]:
     threads = posts = 0
     with transaction.atomic():
         for conversation in CONVERSATIONS:
-            forum = _forum(conversation.forum)
-            if forum is None:
+            place = _place(conversation)
+            if place is None:
                 continue
-            posts += _write(conversation, forum, people, rng, now)
+            forum, title, link = place
+            posts += _write(conversation, forum, people, rng, now, title=title, link=link)
             threads += 1
     return {"threads_created": threads, "posts_created": posts}
 
@@ -185,6 +218,33 @@ def _people() -> dict | None:
     return named
 
 
+def _place(conversation: DemoThread) -> tuple[Forum, str, dict] | None:
+    """Where the conversation goes: its forum, its title and what its thread discusses."""
+    if conversation.forum == "discussion:resource":
+        resource = (
+            Resource.objects.filter(
+                status=Resource.Status.PUBLISHED,
+                scope=Resource.Scope.TRUST,
+                network__visibility=Network.Visibility.OPEN,
+            )
+            .select_related("network")
+            .order_by(F("endorsed_at").desc(nulls_last=True), "pk")
+            .first()
+        )
+        if resource is None or Thread.objects.filter(resource=resource).exists():
+            return None
+        forum = forum_for_network(network=resource.network)
+        return forum, resource.title[:TITLE_MAX_LENGTH], {"resource": resource}
+    if conversation.forum == "discussion:principle":
+        page = PrinciplePage.objects.live().order_by("path").first()
+        forum = consultation_forum()
+        if page is None or forum is None or Thread.objects.filter(page=page).exists():
+            return None
+        return forum, page.title[:TITLE_MAX_LENGTH], {"page": page}
+    forum = _forum(conversation.forum)
+    return None if forum is None else (forum, conversation.title, {})
+
+
 def _forum(key: str) -> Forum | None:
     if key.startswith("network:"):
         network = Network.objects.filter(slug=key.removeprefix("network:")).first()
@@ -202,7 +262,9 @@ def _voices(forum: Forum, people: dict) -> tuple[list, list]:
     return leads or [people["editor"]], members or people["everyone"]
 
 
-def _write(conversation: DemoThread, forum: Forum, people: dict, rng, now) -> int:
+def _write(
+    conversation: DemoThread, forum: Forum, people: dict, rng, now, *, title: str, link: dict
+) -> int:
     leads, members = _voices(forum, people)
     lead = rng.choice(leads)
     speakers = rng.sample(members, k=min(len(members), len(conversation.posts)))
@@ -218,7 +280,8 @@ def _write(conversation: DemoThread, forum: Forum, people: dict, rng, now) -> in
     first_author = author_for(conversation.posts[0][0], 0)
     thread = Thread.objects.create(
         forum=forum,
-        title=conversation.title,
+        title=title,
+        **link,
         author=first_author,
         created_at=start,
         last_activity_at=start,

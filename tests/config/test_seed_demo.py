@@ -47,6 +47,9 @@ def test_seed_demo_builds_the_weald_valley_learning_trust() -> None:
         "Inclusion",
     ]
     assert NewsPage.objects.live().count() == 12
+    # A resource has its discussion and a principle its consultation, as staff will see them.
+    assert Thread.objects.filter(resource__isnull=False).count() == 1
+    assert Thread.objects.filter(page__isnull=False).count() == 1
     assert NewsPage.objects.values("category").distinct().count() == 3
     assert len(set(NewsPage.objects.values_list("date", flat=True))) == 12
     focus = SharedFocusPage.objects.get()
