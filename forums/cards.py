@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve
 
-from forums.mentions import markdown_html, walk_html
+from forums.mentions import walk_html
 from networks.models import Network
+from resources.markdown import markdown_html
 from resources.models import Resource
 
 MAX_CARDS = 3

@@ -5,7 +5,6 @@ from collections.abc import Callable, Iterable
 from html import escape
 from html.parser import HTMLParser
 
-import markdown as python_markdown
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
@@ -66,11 +65,6 @@ def walk_html(html: str, on_text: Callable[[str], str]) -> tuple[str, list[str]]
     walker.feed(html)
     walker.close()
     return "".join(walker.out), walker.hrefs
-
-
-def markdown_html(body: str) -> str:
-    """The body's Markdown as HTML, unsanitised: only for reading, never for showing."""
-    return python_markdown.markdown(body or "", extensions=["extra", "sane_lists"])
 
 
 def _handle_of(match: re.Match) -> tuple[str, str]:

@@ -1,19 +1,32 @@
-"""Resource notes: Markdown written by staff, rendered once on save and sanitised with an
-allow-list, so pages only ever show markup we chose to allow."""
+"""Markdown written by staff (resource notes, forum posts): CommonMark, rendered once on save
+and sanitised with an allow-list, so pages only ever show markup we chose to allow."""
 
-import markdown as python_markdown
 import nh3
+from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote",
     "ul", "ol", "li", "h2", "h3", "h4", "h5", "h6", "a",
-    "table", "thead", "tbody", "tr", "th", "td",
+    "table", "thead", "tbody", "tr", "th", "td", "s",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}, "ol": {"start"}}
 # Dropped along with everything inside them, not just unwrapped.
 DROPPED_WITH_CONTENT = {"script", "style", "iframe", "object", "embed", "svg", "math", "template"}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "noopener noreferrer nofollow"
+
+
+# CommonMark as staff know it from other tools (a list straight after a line of text, nested
+# lists, fenced code), plus tables and ~~strikethrough~~. Raw HTML and every link are passed
+# on so that one place, the allow-list below, decides what survives; markdown-it's own link
+# check would leave refused links on the page as literal text.
+_COMMONMARK = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+_COMMONMARK.validateLink = lambda url: True
+
+
+def markdown_html(text: str) -> str:
+    """The Markdown as HTML, unsanitised: for reading (mentions, links), never for showing."""
+    return _COMMONMARK.render(text or "")
 
 
 def sanitise_html(html: str) -> str:
@@ -34,6 +47,5 @@ def render_notes(notes: str) -> str:
     so headings start at level 2."""
     if not (notes or "").strip():
         return ""
-    html = python_markdown.markdown(notes, extensions=["extra", "sane_lists"], output_format="html")
-    html = html.replace("<h1", "<h2").replace("</h1>", "</h2>")
-    return sanitise_html(html)
+    html = markdown_html(notes).replace("<h1", "<h2").replace("</h1>", "</h2>")
+    return sanitise_html(html).strip()

@@ -362,3 +362,13 @@ def test_clearing_the_subject_falls_back_to_the_networks(member, maths):
     resource = share(member, maths, subject=None)
     services.resource_update(resource=resource, editor=member, subject=None)
     assert Resource.objects.get(pk=resource.pk).subject.name == "Mathematics"
+
+
+def test_notes_are_commonmark_as_staff_write_it():
+    """A list straight after a line of text and a nested list with three spaces: both lists,
+    as in the other tools staff use (older Markdown left them as one paragraph)."""
+    html = render_notes("Ideas:\n- one\n- two\n\n1. Starter\n   - recap\n\n~~Old~~ ~~plan~~")
+
+    assert "<p>Ideas:</p>\n<ul>\n<li>one</li>" in html
+    assert "<li>Starter\n<ul>\n<li>recap</li>" in html
+    assert "<s>Old</s>" in html
