@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "networks",
     "resources",
     "forums",
+    "search",
     "config",
 ]
 
