@@ -303,6 +303,9 @@ def extract_version(version_pk: int) -> str:
         extracted_text=outcome.text,
         extraction_notice=outcome.notice,
     )
+    from search.indexing import queue_file_text
+
+    queue_file_text(version_pk)  # the update above sends no signal
     return outcome.status
 
 

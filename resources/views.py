@@ -16,6 +16,7 @@ from resources import selectors, services
 from resources.forms import BrowseForm, CollectionForm, ResourceForm
 from resources.models import Collection, Resource
 from resources.permissions import can_edit_resource, can_endorse_resource
+from search.selectors import related_resources
 
 BROWSE_PAGE_SIZE = 20
 # Counting every match of a broad filter means reading every row; past this many, the page
@@ -106,6 +107,10 @@ def detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
         for file in found.files
     ]
     can_edit = can_edit_resource(person, resource)
+    # The related panel leaves out what the page links already.
+    already_linked = [adaptation.pk for adaptation in found.adaptations]
+    if resource.adapted_from_id:
+        already_linked.append(resource.adapted_from_id)
     return render(
         request,
         "resources/detail.html",
@@ -119,6 +124,7 @@ def detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "can_adapt": resource.is_published,
             "is_bookmarked": selectors.is_bookmarked(person, resource),
             "collections": list(selectors.collections_of(person)),
+            "related": related_resources(person, resource, leave_out=already_linked),
             "upload_url": optional_url("resources:file_upload", pk=resource.pk)
             if can_edit
             else None,

@@ -22,3 +22,77 @@ class PendingIndexUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.key}"
+
+
+# The database backend's index (search.backends.database). The words live in a table the
+# migration makes per database (SQLite FTS5, PostgreSQL tsvector), keyed by these rows' ids.
+
+
+class IndexedRecord(models.Model):
+    """One searchable record's filter, sort and display fields, as plain columns so that
+    filters are column comparisons and facets are GROUP BY."""
+
+    key = models.CharField(max_length=40, unique=True)
+    kind = models.CharField(max_length=20)
+    object_pk = models.BigIntegerField()
+    title = models.TextField()
+    url = models.TextField(blank=True)
+    summary = models.TextField(blank=True)
+    published_at = models.DateTimeField(null=True)
+    # Seconds since 1970 (0 when unpublished) and the local date as an ordinal: plain numbers
+    # that sort and compare the same way on SQLite and PostgreSQL.
+    published_ts = models.FloatField(default=0)
+    published_day = models.IntegerField(null=True)
+    endorsed = models.BooleanField(default=False)
+    downloads = models.IntegerField(default=0)
+    subject = models.BigIntegerField(null=True)
+    resource_type = models.CharField(max_length=30, blank=True)
+    school = models.BigIntegerField(null=True)
+    network = models.BigIntegerField(null=True)
+    shared_focus = models.BooleanField(default=False)
+    year_groups = models.CharField(max_length=200, blank=True)
+    # Year groups, key stages and phases are small fixed vocabularies: one bit each, so a
+    # filter is `bits & wanted <> 0` and a facet is a GROUP BY over a few dozen bit patterns.
+    year_bits = models.IntegerField(default=0)
+    key_stage_bits = models.IntegerField(default=0)
+    phase_bits = models.IntegerField(default=0)
+    # "staff" in the audience: everyone signed in may see it (most records).
+    public = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "search_indexed_record"
+        indexes = [
+            models.Index(fields=["-published_ts", "key"], name="search_record_newest"),
+            models.Index(fields=["kind"], name="search_record_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class IndexedAudience(models.Model):
+    """The record's audience tokens other than "staff" ("network:3", "author:9")."""
+
+    record = models.ForeignKey(IndexedRecord, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=40)
+
+    class Meta:
+        db_table = "search_indexed_audience"
+        indexes = [models.Index(fields=["token", "record"], name="search_audience_token")]
+
+    def __str__(self) -> str:
+        return self.token
+
+
+class IndexedPrinciple(models.Model):
+    """A trust principle the record supports: unbounded ids, so a row each."""
+
+    record = models.ForeignKey(IndexedRecord, on_delete=models.CASCADE, related_name="+")
+    principle = models.BigIntegerField()
+
+    class Meta:
+        db_table = "search_indexed_principle"
+        indexes = [models.Index(fields=["principle", "record"], name="search_principle_value")]
+
+    def __str__(self) -> str:
+        return str(self.principle)

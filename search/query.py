@@ -2,7 +2,7 @@
 
 Backends receive a `SearchRequest` (already cleaned: see `search.text`) and the reader's
 audience, and answer `SearchResults` with raw facet values; labels are added by
-`search.services`, which every view calls.
+`search.selectors`, which every view calls.
 """
 
 from dataclasses import dataclass, field, fields, replace

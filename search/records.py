@@ -70,7 +70,8 @@ def audience_of(person) -> tuple[str, ...] | None:
         return ()
     if is_central(person):
         return None
-    networks = sorted(member_network_ids(person))
+    # member_network_ids answers rows ({"network_id": 3}); the tokens need the ids.
+    networks = sorted(member_network_ids(person).values_list("network_id", flat=True))
     return (STAFF, f"author:{person.pk}", *(f"network:{pk}" for pk in networks))
 
 

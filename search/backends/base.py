@@ -50,5 +50,5 @@ class SearchBackend(Protocol):
         self, records: Iterable[SearchRecord], progress: Callable[[int], None] | None = None
     ) -> int:
         """Replace the whole index with these records without a moment of empty results;
-        calls progress(n) as records go in; answers how many went in."""
+        calls progress(n) with the running total as records go in; answers how many went in."""
         ...

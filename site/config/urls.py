@@ -18,6 +18,7 @@ urlpatterns = [
     path("networks/", include("networks.urls")),
     path("resources/", include("resources.urls")),
     path("forums/", include("forums.urls")),
+    path("search/", include("search.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -1,6 +1,7 @@
 import logging
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from cms.demo import TRUST_NAME, seed_demo_pages
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         self.stdout.write("Writing the demo resources and their files (a minute or so)…")
         resources = seed_demo_resources()
         forums = seed_demo_forums()
+        call_command("search_index", "rebuild", "--backend", "database", stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(
                 f"{TRUST_NAME} is ready: {pages['pages_created']} pages, "

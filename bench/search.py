@@ -1,0 +1,292 @@
+"""Search at 100,000 resources: indexing rate and query latency of the database backend, next
+to a bare SQLite FTS5 query for the same text (the floor).
+
+Run from the repository root:
+
+    DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.search
+
+Builds a throwaway SQLite database in a temporary folder and 100,000 resource records with
+extracted text (fixed seed: titles, summaries and ~120 words of body each, drawn from topic
+words per subject, words common to every lesson, and rare words), indexes them through the
+backend's `rebuild` (timed: records per second), then times `backend.search()` for ~50 queries
+(very common words, topic words, rare words, two- and three-word queries), each with and
+without two facet filters (key stage and subject), as an ordinary member of staff. The floor
+is an FTS5 table over the same titles and bodies, queried with MATCH for the same words and
+ordered by bm25, top 20, with no filters, facets or snippets. Facet counts are checked for
+exactness on a sample: each value's count must equal the total found when that value is chosen.
+`BENCH_RESOURCES` and `BENCH_REPETITIONS` change the size for a quick try. Prints one JSON
+document.
+"""
+
+import json
+import os
+import platform
+import random
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+RESOURCES = int(os.environ.get("BENCH_RESOURCES", "100000"))
+REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", "3"))
+NETWORKS = 200
+SCHOOLS = 60
+SEED = 20261126
+
+_workdir = tempfile.TemporaryDirectory(prefix="staffroom-bench-search-")
+os.environ["DATABASE_URL"] = f"sqlite:///{Path(_workdir.name) / 'bench.sqlite3'}"
+os.environ["DEBUG"] = "false"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+os.environ.setdefault("LOG_LEVEL", "ERROR")
+os.environ.pop("ELASTICSEARCH_URL", None)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from networks.curriculum import YearGroup, key_stages_for, phases_for  # noqa: E402
+from resources.models import Resource  # noqa: E402
+from search.backends import database_backend  # noqa: E402
+from search.query import Filters, SearchRequest  # noqa: E402
+from search.records import STAFF, SearchRecord, curriculum_words  # noqa: E402
+from search.text import parse  # noqa: E402
+
+SUBJECT_TOPICS = {
+    1: ["fractions", "decimals", "percentages", "algebra", "equations", "ratio", "geometry",
+        "angles", "probability", "statistics", "multiplication", "division", "place value"],
+    2: ["phonics", "poetry", "grammar", "punctuation", "persuasive writing", "shakespeare",
+        "comprehension", "spelling", "narrative", "macbeth", "letters", "sonnets"],
+    3: ["photosynthesis", "electricity", "forces", "magnets", "cells", "respiration",
+        "evolution", "chemical reactions", "atoms", "plants", "habitats", "states of matter"],
+    4: ["romans", "tudors", "victorians", "world war", "normans", "ancient egypt",
+        "industrial revolution", "civil rights", "cold war", "vikings"],
+    5: ["rivers", "volcanoes", "earthquakes", "climate", "weather", "maps", "coasts",
+        "population", "rainforests", "settlements"],
+}  # fmt: skip
+COMMON = (
+    "pupils lesson learning questions practice activity teacher class worksheet example "
+    "discussion task group work answers support challenge objective review starter plenary"
+).split()
+FILLER = (
+    "the and to of a in for with on by each their this that from at as is are be will can "
+    "use using read write show explain compare describe find make check complete"
+).split()
+RARE = ["quokka", "zeugma", "isthmus", "tessellation", "onomatopoeia", "palimpsest",
+        "chiaroscuro", "sfumato", "photoperiod", "xylem"]  # fmt: skip
+TYPES = Resource.Type.values
+
+
+def records() -> list[SearchRecord]:
+    rng = random.Random(SEED)
+    years = YearGroup.values
+    now = timezone.now()
+    made = []
+    for n in range(RESOURCES):
+        subject = rng.randrange(1, 21)
+        topics = SUBJECT_TOPICS.get(subject, SUBJECT_TOPICS[rng.randrange(1, 6)])
+        topic = rng.choice(topics)
+        start = rng.randrange(len(years))
+        chosen = tuple(years[start : start + rng.choice((1, 1, 2, 3))])
+        network = rng.randrange(NETWORKS)
+        private = network % 10 == 0 or rng.random() < 0.1
+        kind = rng.choice(TYPES)
+        label = kind.replace("_", " ")
+        words = [rng.choice(FILLER) for _ in range(70)]
+        words += [rng.choice(COMMON) for _ in range(35)]
+        words += topic.split() * 6 + [rng.choice(topics) for _ in range(8)]
+        if rng.random() < 0.002:
+            words.append(rng.choice(RARE))
+        rng.shuffle(words)
+        made.append(
+            SearchRecord(
+                kind="resource",
+                pk=n + 1,
+                title=f"{topic.capitalize()}: {label} for {YearGroup(chosen[0]).label}",
+                url=f"/resources/{n + 1}/",
+                summary=f"A {label} on {topic} with questions to practise.",
+                body=" ".join(words),
+                tags=(topic,),
+                curriculum=curriculum_words(chosen),
+                author=f"Author {n % 400}",
+                year_groups=chosen,
+                key_stages=tuple(key_stages_for(list(chosen))),
+                phases=tuple(phases_for(list(chosen))),
+                subject=subject,
+                resource_type=kind,
+                school=n % SCHOOLS + 1,
+                network=network + 1,
+                endorsed=rng.random() < 0.05,
+                published_at=now - timezone.timedelta(minutes=n),
+                downloads=rng.randrange(500),
+                audience=(f"network:{network + 1}",) if private else (STAFF,),
+            )
+        )
+    return made
+
+
+def queries() -> list[str]:
+    rng = random.Random(SEED + 1)
+    topics = [topic for group in SUBJECT_TOPICS.values() for topic in group]
+    found = COMMON[:8] + ["pupils lesson", "worksheet questions"]
+    found += rng.sample([t for t in topics if " " not in t], 15)
+    found += RARE[:8]
+    found += [f"{rng.choice(topics)} {rng.choice(COMMON)}" for _ in range(6)]
+    found += [f"{a} {b}" for a, b in zip(rng.sample(topics, 3), rng.sample(COMMON, 3), strict=True)]
+    found += [f"{rng.choice(topics)} {rng.choice(COMMON)} {rng.choice(COMMON)}" for _ in range(5)]
+    return found
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def summary(times: list[float]) -> dict:
+    return {
+        "p50_ms": round(percentile(times, 0.50), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "p99_ms": round(percentile(times, 0.99), 2),
+        "mean_ms": round(statistics.fmean(times), 2),
+        "n": len(times),
+    }
+
+
+def build_floor(path: Path, made: list[SearchRecord]) -> sqlite3.Connection:
+    """The floor: a bare FTS5 table over the same titles and bodies, in its own file."""
+    floor = sqlite3.connect(path)
+    floor.execute(
+        "CREATE VIRTUAL TABLE bare USING fts5(title, body, "
+        "tokenize='porter unicode61 remove_diacritics 2')"
+    )
+    floor.executemany(
+        "INSERT INTO bare(rowid, title, body) VALUES (?, ?, ?)",
+        ((r.pk, r.title, r.body) for r in made),
+    )
+    floor.commit()
+    return floor
+
+
+def floor_query(floor: sqlite3.Connection, text: str) -> list[int]:
+    terms = " ".join('"' + word.replace('"', "") + '"' for word in parse(text).terms)
+    rows = floor.execute(
+        "SELECT rowid FROM bare WHERE bare MATCH ? ORDER BY rank LIMIT 20", (terms,)
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def request_for(text: str, filtered: bool) -> SearchRequest:
+    parsed = parse(text, understand=False)
+    filters = (
+        Filters(key_stage=frozenset({"ks2"}), subject=frozenset({1})) if filtered else Filters()
+    )
+    return SearchRequest(terms=parsed.terms, phrases=parsed.phrases, filters=filters)
+
+
+def exact_facets(backend, audience, text: str) -> bool:
+    """Each shown count equals the total when that value is chosen (key stage and subject)."""
+    base = request_for(text, filtered=False)
+    results = backend.search(base, audience)
+    for facet in ("key_stage", "subject"):
+        for count in results.facets.get(facet, [])[:3]:
+            chosen = SearchRequest(
+                terms=base.terms, filters=base.filters.with_values(facet, [count.value])
+            )
+            if backend.search(chosen, audience).total != count.count:
+                return False
+    return True
+
+
+def main() -> None:
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    made = records()
+    generated = time.perf_counter()
+    backend = database_backend()
+    indexing_started = time.perf_counter()
+    indexed = backend.rebuild(made)
+    indexing_s = time.perf_counter() - indexing_started
+    floor = build_floor(Path(_workdir.name) / "floor.sqlite3", made)
+    audience = (STAFF, "author:1", *(f"network:{n}" for n in (1, 2, 3, 11, 21)))
+
+    texts = queries()
+    for text in texts:  # warm SQLite's page cache and any compiled statements
+        backend.search(request_for(text, False), audience)
+        floor_query(floor, text)
+
+    timings: dict[str, list[float]] = {"plain": [], "two_facets": [], "floor": []}
+    totals: list[int] = []
+    for _ in range(REPETITIONS):
+        for text in texts:
+            for filtered in (False, True):
+                request = request_for(text, filtered)
+                began = time.perf_counter()
+                results = backend.search(request, audience)
+                timings["two_facets" if filtered else "plain"].append(
+                    (time.perf_counter() - began) * 1000
+                )
+                totals.append(results.total)
+            began = time.perf_counter()
+            floor_query(floor, text)
+            timings["floor"].append((time.perf_counter() - began) * 1000)
+
+    every = timings["plain"] + timings["two_facets"]
+    overall, bare = summary(every), summary(timings["floor"])
+    checked = [text for text in texts[::5]]
+    exact = all(exact_facets(backend, audience, text) for text in checked)
+    report = {
+        "benchmark": "search at 100,000 resources (database backend, SQLite FTS5)",
+        "goals": "p95 within 1.5x the bare FTS5 floor, p50 under 20 ms, exact facet counts",
+        "meets_goals": {
+            "p95_within_1_5x_floor": overall["p95_ms"] <= 1.5 * bare["p95_ms"],
+            "p50_under_20_ms": overall["p50_ms"] < 20,
+            "exact_facet_counts": exact,
+        },
+        "search": overall,
+        "search_plain": summary(timings["plain"]),
+        "search_two_facets": summary(timings["two_facets"]),
+        "floor": bare,
+        "ratio_p50": round(overall["p50_ms"] / bare["p50_ms"], 1),
+        "ratio_p95": round(overall["p95_ms"] / bare["p95_ms"], 1),
+        "indexing": {
+            "records": indexed,
+            "seconds": round(indexing_s, 1),
+            "records_per_second": round(indexed / indexing_s),
+        },
+        "data": {
+            "resources": RESOURCES,
+            "queries": len(texts),
+            "repetitions": REPETITIONS,
+            "matches": {
+                "min": min(totals),
+                "median": int(statistics.median(totals)),
+                "max": max(totals),
+            },  # fmt: skip
+            "facet_exactness_checked_on": len(checked),
+            "database": f"SQLite {connection.Database.sqlite_version}",
+        },
+        "setup_s": {"generate": round(generated - started, 1)},
+        "total_s": round(time.perf_counter() - started, 1),
+        "machine": {
+            "python": sys.version.split()[0],
+            "django": django.get_version(),
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+        "command": "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
+        ".venv/bin/python -m bench.search",
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        connection.close()
+        _workdir.cleanup()

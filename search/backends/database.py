@@ -1,0 +1,815 @@
+"""The embedded search backend: the project's own database does the searching.
+
+Each record is a row of `IndexedRecord` (filter, sort and display fields as plain columns, year
+groups, key stages and phases as bit masks) with side tables for its audience tokens and
+principles, and a row of words in `search_indexed_text`: an FTS5 table on SQLite, a weighted
+tsvector with a GIN index on PostgreSQL (both made by migration 0002). Everything typed reaches
+the database as query parameters, built from `search.text`'s cleaned words, each one quoted.
+
+A search costs a fixed number of queries, whatever it finds: one statement for the total and
+every facet's counts (the matches are read once into a materialised CTE, then grouped once per
+facet), one for the page of hits, one to load them and one to highlight them.
+"""
+
+import time
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.html import escape
+
+from networks.curriculum import YEAR_BIT, KeyStage, Phase
+from search.backends.base import Audience
+from search.models import IndexedAudience, IndexedPrinciple, IndexedRecord
+from search.query import (
+    FACETS,
+    ID_FACETS,
+    KINDS,
+    RESOURCE,
+    FacetCount,
+    Filters,
+    Hit,
+    SearchRequest,
+    SearchResults,
+)
+from search.records import STAFF, SearchRecord
+from search.text import synonyms_of, words
+
+TEXT_TABLE = "search_indexed_text"
+BATCH_SIZE = 500
+# Highlight markers: control characters no document keeps (they are stripped on the way in),
+# so the text can be escaped first and the markers turned into <mark> after.
+START, STOP = "\x02", "\x03"
+SNIPPET_WORDS = 24
+SUMMARY_CHARACTERS = 300
+# Relevance boosts: an endorsed resource counts half as much again; a new one up to 30% more,
+# fading to nothing over two years.
+ENDORSED_BOOST = 1.5
+RECENT_BOOST = 0.3
+RECENT_DAYS = 730
+# More like this: the record's words that say what it is about, weighted by where they are.
+LIKE_WORDS = 12
+LIKE_WEIGHTS = (("title", 3), ("tags", 2), ("summary", 1), ("curriculum", 1))
+STOP_WORDS = frozenset(
+    "a an and are as at be by for from has have in into is it its of on or our the their "
+    "this to was we were will with you your all can how what when who why use using".split()
+)
+
+KEY_STAGE_BIT = {value: 1 << index for index, value in enumerate(KeyStage.values)}
+PHASE_BIT = {value: 1 << index for index, value in enumerate(Phase.values)}
+# Bit facets: (facet, column, the bit of each value).
+BIT_FACETS = {
+    "year_group": ("year_bits", YEAR_BIT),
+    "key_stage": ("key_stage_bits", KEY_STAGE_BIT),
+    "phase": ("phase_bits", PHASE_BIT),
+}
+COLUMN_FACETS = {
+    "kind": "kind",
+    "subject": "subject",
+    "resource_type": "resource_type",
+    "school": "school",
+    "network": "network",
+}
+
+Phrase = tuple[str, ...]
+# Every group must match; any phrase of a group may (a term and its synonyms).
+Groups = list[list[Phrase]]
+
+
+@dataclass
+class Clause:
+    sql: str
+    params: list
+
+
+def _clean(text: str) -> str:
+    return (text or "").replace(START, " ").replace(STOP, " ").replace("\x00", " ")
+
+
+def _folded(text: str) -> str:
+    """The text without accents, as FTS5's remove_diacritics reads it; PostgreSQL's english
+    configuration keeps them (and the unaccent extension needs a superuser to install)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return unicodedata.normalize(
+        "NFC", "".join(char for char in decomposed if not unicodedata.combining(char))
+    )
+
+
+def _marked(text: str) -> str:
+    return escape(text).replace(START, "<mark>").replace(STOP, "</mark>")
+
+
+def _placeholders(values: Sequence) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def text_groups(request: SearchRequest) -> Groups:
+    """Each term with its synonyms (several-word ones as phrases), and each phrase."""
+    groups: Groups = []
+    for term in request.terms:
+        alternatives: list[Phrase] = []
+        for alternative in synonyms_of(" ".join(words(term))):
+            phrase = tuple(words(alternative))
+            if phrase and phrase not in alternatives:
+                alternatives.append(phrase)
+        if alternatives:
+            groups.append(alternatives)
+    for phrase in request.phrases:
+        cleaned = tuple(word for part in phrase for word in words(part))
+        if not cleaned:
+            continue
+        # A quoted synonym ("key stage 2") finds its other forms ("ks2") too.
+        alternatives = [cleaned]
+        for alternative in synonyms_of(" ".join(cleaned))[1:]:
+            other = tuple(words(alternative))
+            if other and other not in alternatives:
+                alternatives.append(other)
+        groups.append(alternatives)
+    return groups
+
+
+def _int_values(values: Iterable) -> list[int]:
+    numbers = []
+    for value in values:
+        try:
+            numbers.append(int(value))
+        except (TypeError, ValueError):
+            continue
+    return sorted(set(numbers))
+
+
+def facet_clause(facet: str, values: frozenset) -> Clause:
+    """The condition that a record has any of the facet's chosen values."""
+    if facet in BIT_FACETS:
+        column, bits = BIT_FACETS[facet]
+        mask = 0
+        for value in values:
+            mask |= bits.get(value, 0)
+        if not mask:
+            return Clause("1 = 0", [])
+        return Clause(f"(e.{column} & %s) <> 0", [mask])
+    chosen = _int_values(values) if facet in ID_FACETS else sorted(str(v) for v in values)
+    if not chosen:
+        return Clause("1 = 0", [])
+    if facet == "principle":
+        return Clause(
+            "e.id IN (SELECT record_id FROM search_indexed_principle "
+            f"WHERE principle IN ({_placeholders(chosen)}))",
+            chosen,
+        )
+    return Clause(f"e.{COLUMN_FACETS[facet]} IN ({_placeholders(chosen)})", chosen)
+
+
+def fixed_clauses(filters: Filters) -> list[Clause]:
+    """The filters that are not facets: always applied, to counts too."""
+    clauses = []
+    if filters.shared_focus:
+        clauses.append(Clause("e.shared_focus", []))
+    if filters.endorsed_only:
+        clauses.append(Clause("e.endorsed", []))
+    if filters.published_from is not None:
+        clauses.append(Clause("e.published_day >= %s", [filters.published_from.toordinal()]))
+    if filters.published_to is not None:
+        clauses.append(Clause("e.published_day <= %s", [filters.published_to.toordinal()]))
+    return clauses
+
+
+def audience_clause(audience: Audience) -> Clause:
+    if audience is None:
+        return Clause("1 = 1", [])
+    tokens = sorted({token for token in audience if token != STAFF})
+    parts, params = [], []
+    if STAFF in audience:
+        parts.append("e.public")
+    if tokens:
+        parts.append(
+            "e.id IN (SELECT record_id FROM search_indexed_audience "
+            f"WHERE token IN ({_placeholders(tokens)}))"
+        )
+        params += tokens
+    if not parts:
+        return Clause("1 = 0", [])
+    return Clause("(" + " OR ".join(parts) + ")", params)
+
+
+def _joined(clauses: Iterable[Clause]) -> Clause:
+    clauses = [clause for clause in clauses if clause.sql]
+    if not clauses:
+        return Clause("1 = 1", [])
+    return Clause(
+        " AND ".join(f"({clause.sql})" for clause in clauses),
+        [param for clause in clauses for param in clause.params],
+    )
+
+
+class Dialect:
+    """What differs between SQLite FTS5 and PostgreSQL full text."""
+
+    # A join to the text table and a condition, matching the groups (all of them).
+    def match(self, groups: Groups) -> tuple[str, Clause]:
+        raise NotImplementedError
+
+    # Higher is better; only valid alongside `match`.
+    def score(self) -> str:
+        raise NotImplementedError
+
+    def greatest(self, left: str, right: str) -> str:
+        raise NotImplementedError
+
+    def prefix_match(self, complete: list[str], prefix: str) -> Clause | None:
+        """Titles holding the complete words and a word starting with the prefix, or the
+        prefix as a whole (stemmed) word."""
+        raise NotImplementedError
+
+    def any_match(self, terms: list[str]) -> tuple[str, Clause]:
+        raise NotImplementedError
+
+    def insert_text(self, cursor, rows: list[tuple]) -> None:
+        raise NotImplementedError
+
+    def delete_text(self, cursor, ids: list[int] | None) -> None:
+        """Remove these ids' words (None: everyone's)."""
+        raise NotImplementedError
+
+    def highlights(self, cursor, ids: list[int], groups: Groups) -> dict[int, tuple[str, ...]]:
+        """Per id: the title, the body snippet and the summary snippet, with markers."""
+        raise NotImplementedError
+
+    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class SqliteDialect(Dialect):
+    # bm25 column weights, in the table's column order: title, summary, tags, curriculum,
+    # body, author. A title match outweighs any number of body mentions of a word.
+    WEIGHTS = "10.0, 4.0, 4.0, 3.0, 1.0, 0.5"
+
+    @staticmethod
+    def _phrase(phrase: Phrase) -> str:
+        # FTS5 strings are double-quoted with inner quotes doubled; inside one, every
+        # character is text, never syntax.
+        return '"' + " ".join(phrase).replace('"', '""') + '"'
+
+    def _expression(self, groups: Groups) -> str:
+        return " AND ".join(
+            "(" + " OR ".join(self._phrase(phrase) for phrase in group) + ")" for group in groups
+        )
+
+    def _join(self, expression: str) -> tuple[str, Clause]:
+        join = f"JOIN {TEXT_TABLE} ON {TEXT_TABLE}.rowid = e.id"
+        return join, Clause(f"{TEXT_TABLE} MATCH %s", [expression])
+
+    def match(self, groups: Groups) -> tuple[str, Clause]:
+        return self._join(self._expression(groups))
+
+    def score(self) -> str:
+        return f"-bm25({TEXT_TABLE}, {self.WEIGHTS})"
+
+    def greatest(self, left: str, right: str) -> str:
+        return f"max({left}, {right})"
+
+    def prefix_match(self, complete: list[str], prefix: str) -> Clause | None:
+        whole = [self._phrase((word,)) for word in [*complete, prefix]]
+        started = [*whole[:-1], self._phrase((prefix,)) + " *"]
+        return Clause(
+            "e.id IN (SELECT rowid FROM search_indexed_title WHERE search_indexed_title MATCH %s) "
+            f"OR e.id IN (SELECT rowid FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s)",
+            [" AND ".join(started), "title : (" + " AND ".join(whole) + ")"],
+        )
+
+    def any_match(self, terms: list[str]) -> tuple[str, Clause]:
+        return self._join(" OR ".join(self._phrase((term,)) for term in terms))
+
+    def insert_text(self, cursor, rows: list[tuple]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {TEXT_TABLE} "
+            "(rowid, title, summary, tags, curriculum, body, author) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+        cursor.executemany(
+            "INSERT INTO search_indexed_title (rowid, title) VALUES (%s, %s)",
+            [row[:2] for row in rows],
+        )
+
+    def delete_text(self, cursor, ids: list[int] | None) -> None:
+        for table in (TEXT_TABLE, "search_indexed_title"):
+            if ids is None:
+                cursor.execute(f"DELETE FROM {table}")
+            else:
+                cursor.execute(f"DELETE FROM {table} WHERE rowid IN ({_placeholders(ids)})", ids)
+
+    def highlights(self, cursor, ids: list[int], groups: Groups) -> dict[int, tuple[str, ...]]:
+        # One branch per hit: FTS5 seeks straight to `rowid = ?` within the match, where
+        # `rowid IN (...)` would walk every match of a common word.
+        branch = (
+            f"SELECT rowid, highlight({TEXT_TABLE}, 0, %s, %s), "
+            f"snippet({TEXT_TABLE}, 4, %s, %s, '…', {SNIPPET_WORDS}), "
+            f"snippet({TEXT_TABLE}, 1, %s, %s, '…', {SNIPPET_WORDS}) "
+            f"FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s AND rowid = %s"
+        )
+        expression = self._expression(groups)
+        cursor.execute(
+            " UNION ALL ".join([branch] * len(ids)),
+            [param for pk in ids for param in (*[START, STOP] * 3, expression, pk)],
+        )
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+        cursor.execute(
+            f"SELECT title, tags, summary, curriculum FROM {TEXT_TABLE} WHERE rowid = %s",
+            [record_id],
+        )
+        row = cursor.fetchone()
+        return dict(zip(("title", "tags", "summary", "curriculum"), row or ("",) * 4, strict=True))
+
+
+class PostgresDialect(Dialect):
+    HEADLINE = (
+        f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
+        'MaxFragments=2, FragmentDelimiter=" … "'
+    )
+    TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+    @staticmethod
+    def _query(groups: Groups) -> Clause:
+        # phraseto_tsquery reads its argument as plain words (never tsquery syntax) and keeps
+        # their order; alternatives are joined with ||, groups with &&.
+        parts, params = [], []
+        for group in groups:
+            parts.append("(" + " || ".join("phraseto_tsquery('english', %s)" for _ in group) + ")")
+            params += [_folded(" ".join(phrase)) for phrase in group]
+        return Clause("(" + " && ".join(parts) + ")", params)
+
+    def _join(self, query: Clause) -> tuple[str, Clause]:
+        join = f"JOIN {TEXT_TABLE} t ON t.id = e.id CROSS JOIN (SELECT {query.sql} AS query) q"
+        return join, Clause("t.document @@ q.query", query.params)
+
+    def match(self, groups: Groups) -> tuple[str, Clause]:
+        # The query's parameters are the join's, so this clause must come first in the WHERE
+        # (statements bind select list, join, then WHERE).
+        return self._join(self._query(groups))
+
+    def score(self) -> str:
+        return "ts_rank_cd(t.document, q.query, 1)"
+
+    def greatest(self, left: str, right: str) -> str:
+        return f"GREATEST({left}, {right})"
+
+    @staticmethod
+    def _lexeme(word: str) -> str | None:
+        # Only plain letters and digits go into to_tsquery's syntax.
+        word = _folded(word).replace("'", "")
+        return word if word.isascii() and word.isalnum() else None
+
+    def prefix_match(self, complete: list[str], prefix: str) -> Clause | None:
+        lexemes = [self._lexeme(word) for word in [*complete, prefix]]
+        if None in lexemes:
+            return None
+        started = " & ".join([*lexemes[:-1], f"{lexemes[-1]}:*"])
+        whole = " & ".join(f"{lexeme}:A" for lexeme in lexemes)
+        return Clause(
+            f"e.id IN (SELECT id FROM {TEXT_TABLE} "
+            "WHERE title_words @@ to_tsquery('simple', %s) "
+            "OR document @@ to_tsquery('english', %s))",
+            [started, whole],
+        )
+
+    def any_match(self, terms: list[str]) -> tuple[str, Clause]:
+        return self._join(
+            Clause(
+                "(" + " || ".join("plainto_tsquery('english', %s)" for _ in terms) + ")",
+                [_folded(term) for term in terms],
+            )
+        )
+
+    def insert_text(self, cursor, rows: list[tuple]) -> None:
+        cursor.executemany(
+            f"INSERT INTO {TEXT_TABLE} "
+            "(id, title, summary, tags, curriculum, body, document, title_words) "
+            "VALUES (%s, %s, %s, %s, %s, %s, "
+            "setweight(to_tsvector('english', %s), 'A') || "
+            "setweight(to_tsvector('english', %s), 'B') || "
+            "setweight(to_tsvector('english', %s), 'C') || "
+            "setweight(to_tsvector('english', %s), 'D'), "
+            "to_tsvector('simple', %s))",
+            [
+                (pk, title, summary, tags, curriculum, body,
+                 *map(_folded, (title, f"{summary}\n{tags}\n{curriculum}", author, body, title)))
+                for pk, title, summary, tags, curriculum, body, author in rows
+            ],
+        )  # fmt: skip
+
+    def delete_text(self, cursor, ids: list[int] | None) -> None:
+        if ids is None:
+            cursor.execute(f"DELETE FROM {TEXT_TABLE}")
+        else:
+            cursor.execute(f"DELETE FROM {TEXT_TABLE} WHERE id IN ({_placeholders(ids)})", ids)
+
+    def highlights(self, cursor, ids: list[int], groups: Groups) -> dict[int, tuple[str, ...]]:
+        query = self._query(groups)
+        cursor.execute(
+            "SELECT t.id, ts_headline('english', t.title, q.query, %s), "
+            "ts_headline('english', t.body, q.query, %s), "
+            "ts_headline('english', t.summary, q.query, %s) "
+            f"FROM {TEXT_TABLE} t CROSS JOIN (SELECT {query.sql} AS query) q "
+            f"WHERE t.id IN ({_placeholders(ids)})",
+            [self.TITLE_HEADLINE, self.HEADLINE, self.HEADLINE, *query.params, *ids],
+        )
+        return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
+
+    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+        cursor.execute(
+            f"SELECT title, tags, summary, curriculum FROM {TEXT_TABLE} WHERE id = %s",
+            [record_id],
+        )
+        row = cursor.fetchone()
+        return dict(zip(("title", "tags", "summary", "curriculum"), row or ("",) * 4, strict=True))
+
+
+def dialect() -> Dialect:
+    return PostgresDialect() if connection.vendor == "postgresql" else SqliteDialect()
+
+
+def _bits(values: Iterable[str], table: dict[str, int]) -> int:
+    bits = 0
+    for value in values:
+        bits |= table.get(value, 0)
+    return bits
+
+
+def _day(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return moment.date().toordinal()
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+class DatabaseBackend:
+    name = "database"
+
+    # Writing
+
+    def index(self, records: Iterable[SearchRecord]) -> None:
+        with transaction.atomic():
+            for batch in _chunks(records, BATCH_SIZE):
+                # The last record with a key wins, as a later update would.
+                latest = {record.key: record for record in batch}
+                self._delete_keys(list(latest))
+                self._insert(list(latest.values()))
+
+    def delete(self, keys: Iterable[str]) -> None:
+        with transaction.atomic():
+            for batch in _chunks(keys, BATCH_SIZE):
+                self._delete_keys(batch)
+
+    def rebuild(
+        self, records: Iterable[SearchRecord], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Replace everything in one transaction: readers see the old index until commit.
+        progress(n) is told how many records have gone in so far, after each batch."""
+        done = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            dialect().delete_text(cursor, None)
+            for table in (
+                "search_indexed_audience",
+                "search_indexed_principle",
+                "search_indexed_record",
+            ):
+                cursor.execute(f"DELETE FROM {table}")
+            for batch in _chunks(records, BATCH_SIZE):
+                latest = list({record.key: record for record in batch}.values())
+                self._delete_keys([record.key for record in latest])
+                self._insert(latest)
+                done += len(latest)
+                if progress is not None:
+                    progress(done)
+        return done
+
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(KINDS, 0)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT kind, COUNT(*) FROM search_indexed_record GROUP BY kind")
+            counts.update(dict(cursor.fetchall()))
+        return counts
+
+    def _delete_keys(self, keys: list[str]) -> None:
+        ids = list(IndexedRecord.objects.filter(key__in=keys).values_list("id", flat=True))
+        if ids:
+            self._delete_ids(ids)
+
+    def _delete_ids(self, ids: list[int]) -> None:
+        # Plain deletes: the side tables are ours alone, so no cascade needs collecting.
+        with connection.cursor() as cursor:
+            dialect().delete_text(cursor, ids)
+            for table, column in (
+                ("search_indexed_audience", "record_id"),
+                ("search_indexed_principle", "record_id"),
+                ("search_indexed_record", "id"),
+            ):
+                cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({_placeholders(ids)})", ids)
+
+    def _insert(self, records: list[SearchRecord]) -> None:
+        rows = IndexedRecord.objects.bulk_create(
+            [
+                IndexedRecord(
+                    key=record.key,
+                    kind=record.kind,
+                    object_pk=record.pk,
+                    title=_clean(record.title),
+                    url=record.url,
+                    summary=_clean(record.summary),
+                    published_at=record.published_at,
+                    published_ts=record.published_at.timestamp() if record.published_at else 0,
+                    published_day=_day(record.published_at),
+                    endorsed=record.endorsed,
+                    downloads=record.downloads,
+                    subject=record.subject,
+                    resource_type=record.resource_type,
+                    school=record.school,
+                    network=record.network,
+                    shared_focus=record.shared_focus,
+                    year_groups=",".join(record.year_groups),
+                    year_bits=_bits(record.year_groups, YEAR_BIT),
+                    key_stage_bits=_bits(record.key_stages, KEY_STAGE_BIT),
+                    phase_bits=_bits(record.phases, PHASE_BIT),
+                    public=STAFF in record.audience,
+                )
+                for record in records
+            ]
+        )
+        ids = [row.id for row in rows]
+        # A table flushed by a test (or emptied by hand) can leave words under a reused id.
+        with connection.cursor() as cursor:
+            dialect().delete_text(cursor, ids)
+            dialect().insert_text(
+                cursor,
+                [
+                    (
+                        row.id,
+                        _clean(record.title),
+                        _clean(record.summary),
+                        _clean(", ".join(record.tags)),
+                        _clean(record.curriculum),
+                        _clean(record.body),
+                        _clean(record.author),
+                    )
+                    for row, record in zip(rows, records, strict=True)
+                ],
+            )
+        IndexedAudience.objects.bulk_create(
+            IndexedAudience(record_id=row.id, token=token)
+            for row, record in zip(rows, records, strict=True)
+            for token in dict.fromkeys(record.audience)
+            if token != STAFF
+        )
+        IndexedPrinciple.objects.bulk_create(
+            IndexedPrinciple(record_id=row.id, principle=principle)
+            for row, record in zip(rows, records, strict=True)
+            for principle in dict.fromkeys(record.principles)
+        )
+
+    # Reading
+
+    def search(self, request: SearchRequest, audience: Audience) -> SearchResults:
+        groups = text_groups(request)
+        engine = dialect()
+        join, text = engine.match(groups) if groups else ("", Clause("", []))
+        base = _joined([text, audience_clause(audience), *fixed_clauses(request.filters)])
+        chosen = {
+            facet: facet_clause(facet, request.filters.chosen(facet))
+            for facet in FACETS
+            if request.filters.chosen(facet)
+        }
+        with connection.cursor() as cursor:
+            total, facets = self._facets(cursor, join, base, chosen)
+            ids = self._page(cursor, engine, request, groups, join, base, chosen)
+            hits = self._hits(cursor, engine, ids, groups)
+        return SearchResults(
+            hits=hits,
+            total=total,
+            facets=facets,
+            page=request.page,
+            page_size=request.page_size,
+            backend=self.name,
+        )
+
+    def _facets(
+        self, cursor, join: str, base: Clause, chosen: dict[str, Clause]
+    ) -> tuple[int, dict[str, list[FacetCount]]]:
+        """The total and every facet's counts in one statement: the matching records are read
+        once (text, audience and the fixed filters) with a flag per chosen facet; each facet
+        then counts the rows whose other flags hold."""
+        flags = {facet: f"f_{facet}" for facet in chosen}
+        columns = ", ".join(
+            ["e.id", *(f"e.{column}" for column in COLUMN_FACETS.values())]
+            + [f"e.{column}" for column, _ in BIT_FACETS.values()]
+            + [f"({clause.sql}) AS {flags[facet]}" for facet, clause in chosen.items()]
+        )
+        params = [param for clause in chosen.values() for param in clause.params]
+        # Flags are computed in the select list, before the WHERE's parameters.
+        cte = (
+            f"WITH base AS MATERIALIZED (SELECT {columns} FROM search_indexed_record e "
+            f"{join} WHERE {base.sql})"
+        )
+
+        def others(facet: str | None) -> str:
+            conditions = [flag for other, flag in flags.items() if other != facet]
+            return " AND ".join(conditions) or "1 = 1"
+
+        parts = [f"SELECT '#total', '', COUNT(*) FROM base WHERE {others(None)}"]
+        for facet, column in COLUMN_FACETS.items():
+            parts.append(
+                f"SELECT '{facet}', CAST({column} AS TEXT), COUNT(*) FROM base "
+                f"WHERE {others(facet)} GROUP BY {column}"
+            )
+        for facet, (column, _) in BIT_FACETS.items():
+            parts.append(
+                f"SELECT '{facet}', CAST({column} AS TEXT), COUNT(*) FROM base "
+                f"WHERE {others(facet)} GROUP BY {column}"
+            )
+        parts.append(
+            "SELECT 'principle', CAST(p.principle AS TEXT), COUNT(*) FROM base "
+            "JOIN search_indexed_principle p ON p.record_id = base.id "
+            f"WHERE {others('principle')} GROUP BY p.principle"
+        )
+        cursor.execute(cte + " " + " UNION ALL ".join(parts), params + base.params)
+        total = 0
+        counted: dict[str, dict] = defaultdict(lambda: defaultdict(int))
+        for facet, value, count in cursor.fetchall():
+            if facet == "#total":
+                total = count
+            elif value in (None, "") or not count:
+                continue
+            elif facet in BIT_FACETS:
+                # A row per bit pattern: each pattern's count goes to every value it holds.
+                pattern = int(value)
+                for name, bit in BIT_FACETS[facet][1].items():
+                    if pattern & bit:
+                        counted[facet][name] += count
+            else:
+                counted[facet][int(value) if facet in ID_FACETS else value] += count
+        facets = {
+            facet: [
+                FacetCount(value, count)
+                for value, count in sorted(
+                    counted[facet].items(), key=lambda item: (-item[1], item[0])
+                )
+            ]
+            for facet in FACETS
+        }
+        return total, facets
+
+    def _page(
+        self,
+        cursor,
+        engine: Dialect,
+        request: SearchRequest,
+        groups: Groups,
+        join: str,
+        base: Clause,
+        chosen: dict[str, Clause],
+    ) -> list[int]:
+        where = _joined([base, *chosen.values()])
+        if groups and request.sort not in ("newest", "downloads"):
+            score, order = self._score(engine), "score DESC, e.key"
+        else:
+            score = "0"
+            order = {"downloads": "e.downloads DESC, e.published_ts DESC, e.key"}.get(
+                request.sort, "e.published_ts DESC, e.key"
+            )
+        cursor.execute(
+            f"SELECT e.id, {score} AS score FROM search_indexed_record e {join} "
+            f"WHERE {where.sql} ORDER BY {order} LIMIT %s OFFSET %s",
+            [
+                *(self._score_params() if score != "0" else []),
+                *where.params,
+                max(1, request.page_size),
+                max(0, request.offset),
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+    def _score(self, engine: Dialect) -> str:
+        recency = engine.greatest("0.0", f"1.0 - (%s - e.published_ts) / {RECENT_DAYS * 86400.0}")
+        return (
+            f"{engine.score()} * (CASE WHEN e.endorsed THEN {ENDORSED_BOOST} ELSE 1.0 END) "
+            f"* (1.0 + {RECENT_BOOST} * {recency})"
+        )
+
+    @staticmethod
+    def _score_params() -> list:
+        return [time.time()]
+
+    def _hits(self, cursor, engine: Dialect, ids: list[int], groups: Groups) -> list[Hit]:
+        if not ids:
+            return []
+        records = IndexedRecord.objects.in_bulk(ids)
+        marked = engine.highlights(cursor, ids, groups) if groups else {}
+        return [_hit(records[pk], marked.get(pk)) for pk in ids if pk in records]
+
+    def suggest(self, prefix: str, audience: Audience, limit: int = 8) -> list[Hit]:
+        typed = words(prefix)[-6:]
+        if not typed or limit <= 0:
+            return []
+        engine = dialect()
+        matched = engine.prefix_match(typed[:-1], typed[-1])
+        if matched is None:
+            return []
+        where = _joined([matched, audience_clause(audience)])
+        with connection.cursor() as cursor:
+            # Best first: endorsed, then most used, then newest.
+            cursor.execute(
+                f"SELECT e.id FROM search_indexed_record e WHERE {where.sql} "
+                "ORDER BY e.endorsed DESC, e.downloads DESC, e.published_ts DESC, e.key "
+                "LIMIT %s",
+                [*where.params, limit],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            groups = [[(word,)] for word in typed]
+            return self._hits(cursor, engine, ids, groups)
+
+    def more_like_this(self, key: str, audience: Audience, limit: int = 5) -> list[Hit]:
+        record = IndexedRecord.objects.filter(key=key).only("id").first()
+        if record is None or limit <= 0:
+            return []
+        engine = dialect()
+        with connection.cursor() as cursor:
+            text = engine.like_text(cursor, record.id)
+            terms = _distinctive(text)
+            if not terms:
+                return []
+            join, match = engine.any_match(terms)
+            where = _joined(
+                [
+                    match,
+                    audience_clause(audience),
+                    Clause("e.kind = %s", [RESOURCE]),
+                    Clause("e.id <> %s", [record.id]),
+                ]
+            )
+            cursor.execute(
+                f"SELECT e.id, {self._score(engine)} AS score FROM search_indexed_record e "
+                f"{join} WHERE {where.sql} ORDER BY score DESC, e.key LIMIT %s",
+                [*self._score_params(), *where.params, limit],
+            )
+            ids = [row[0] for row in cursor.fetchall()]
+            return self._hits(cursor, engine, ids, [])
+
+
+def _distinctive(text: dict[str, str]) -> list[str]:
+    """The record's words most worth matching: not function words, weighted by where they
+    appear (title first). Rarity across the index is left to the ranking (bm25's IDF)."""
+    weights: dict[str, int] = defaultdict(int)
+    for field, weight in LIKE_WEIGHTS:
+        for word in words(text.get(field) or ""):
+            if word not in STOP_WORDS and (len(word) > 2 or word.isdigit()):
+                weights[word] += weight
+    ranked = sorted(weights.items(), key=lambda item: -item[1])
+    return [word for word, _ in ranked[:LIKE_WORDS]]
+
+
+def _hit(record: IndexedRecord, marked: tuple[str, ...] | None) -> Hit:
+    title_html = escape(record.title)
+    snippet = escape(_shortened(record.summary))
+    if marked is not None:
+        title, body, summary = (part or "" for part in marked)
+        if START in title:
+            title_html = _marked(title)
+        if START in body:
+            snippet = _marked(body)
+        elif START in summary:
+            snippet = _marked(summary)
+    return Hit(
+        kind=record.kind,
+        pk=record.object_pk,
+        title=record.title,
+        url=record.url,
+        snippet=snippet,
+        title_html=title_html,
+        published_at=record.published_at,
+        endorsed=record.endorsed,
+        year_groups=tuple(filter(None, record.year_groups.split(","))),
+        subject=record.subject,
+        resource_type=record.resource_type,
+        school=record.school,
+        network=record.network,
+    )
+
+
+def _shortened(text: str) -> str:
+    if len(text) <= SUMMARY_CHARACTERS:
+        return text
+    return text[:SUMMARY_CHARACTERS].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,144 @@
+"""The database backend's own promises, beyond the contract every backend keeps."""
+
+import dataclasses
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from search.backends.database import DatabaseBackend, text_groups
+from search.query import Filters, SearchRequest
+from search.records import SearchRecord
+from tests.search.conftest import Trust
+
+
+@pytest.fixture
+def backend() -> DatabaseBackend:
+    return DatabaseBackend()
+
+
+@pytest.fixture
+def indexed(backend: DatabaseBackend, trust: Trust) -> Trust:
+    backend.rebuild(trust.records)
+    return trust
+
+
+def record(pk: int, title: str, **fields) -> SearchRecord:
+    return SearchRecord(kind="resource", pk=pk, title=title, url=f"/r/{pk}/", **fields)
+
+
+def found(backend: DatabaseBackend, *terms: str, audience=None) -> list[int]:
+    results = backend.search(SearchRequest(terms=terms, page_size=50), audience)
+    return [hit.pk for hit in results.hits]
+
+
+def test_the_words_table_is_fts5_on_sqlite_and_a_tsvector_on_postgresql(db):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE name IN "
+                "('search_indexed_text', 'search_indexed_title') ORDER BY name"
+            )
+            text, title = (row[0] for row in cursor.fetchall())
+            assert "fts5" in text and "porter unicode61 remove_diacritics 2" in text
+            assert "fts5" in title and "porter" not in title
+        else:
+            cursor.execute(
+                "SELECT data_type FROM information_schema.columns "
+                "WHERE table_name = 'search_indexed_text' AND column_name = 'document'"
+            )
+            assert cursor.fetchone()[0] == "tsvector"
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'search_indexed_text' "
+                "AND indexname = 'search_indexed_text_document'"
+            )
+            assert "gin" in cursor.fetchone()[0].lower()
+
+
+def test_a_term_is_expanded_with_its_synonyms_several_words_as_a_phrase():
+    groups = text_groups(SearchRequest(terms=("ks2", "fractions"), phrases=(("year", "6"),)))
+    assert groups[0][:2] == [("ks2",), ("key", "stage", "2")]
+    assert groups[1] == [("fractions",)]
+    assert groups[2][:2] == [("year", "6"), ("y6",)]
+
+
+def test_terms_given_straight_to_the_backend_are_still_only_words(backend, db):
+    backend.index([record(1, "Fractions of amounts", body='He said "NEAR" (twice) *loudly*')])
+    hostile = ('"', "fractions OR", "x*", "NEAR(", "title:", "'); DROP TABLE x; --", "")
+    for term in hostile:
+        results = backend.search(SearchRequest(terms=(term,)), None)
+        assert results.total in (0, 1)
+    assert found(backend, 'fractions"') == [1]
+    assert found(backend, "near") == [1]
+
+
+def test_a_rebuild_that_fails_part_way_leaves_the_old_index(backend, db):
+    backend.rebuild([record(1, "Fractions of amounts"), record(2, "Fraction walls")])
+
+    def failing():
+        yield record(3, "Photosynthesis")
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        backend.rebuild(failing())
+    assert sorted(found(backend, "fraction")) == [1, 2]
+    assert found(backend, "photosynthesis") == []
+    assert backend.counts()["resource"] == 2
+
+
+def test_a_rebuild_reports_its_running_total_after_each_batch(backend, db):
+    told: list[int] = []
+    records = [record(pk, f"Worksheet {pk}") for pk in range(1, 1203)]
+    assert backend.rebuild(records, progress=told.append) == 1202
+    assert told == [500, 1000, 1202]
+    assert backend.counts()["resource"] == 1202
+
+
+def test_a_search_costs_the_same_queries_however_many_it_finds(backend, db):
+    backend.index(record(pk, f"Fractions worksheet {pk}", principles=(1,)) for pk in range(1, 60))
+    backend.index([record(100, "Photosynthesis organiser", principles=(1,))])
+    filters = Filters(principle=frozenset({1}), kind=frozenset({"resource"}))
+    counts = []
+    for terms in (("fractions",), ("photosynthesis",), (), ("nothing",)):
+        with CaptureQueriesContext(connection) as queries:
+            backend.search(SearchRequest(terms=terms, filters=filters), ("staff",))
+        counts.append(len(queries))
+    # Totals and every facet, the page, its records, their highlights.
+    assert counts[0] == counts[1] == 4
+    assert counts[2] == 3  # nothing to highlight
+    assert counts[3] == 2  # nothing found
+
+
+def test_stale_words_under_a_reused_id_never_show(backend, db):
+    backend.index([record(1, "Fractions of amounts")])
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_indexed_record")  # as a test database flush does
+    backend.index([record(2, "Photosynthesis organiser")])
+    assert found(backend, "fractions") == []
+    assert found(backend, "photosynthesis") == [2]
+
+
+def test_highlight_markers_typed_into_a_document_are_not_marks(backend, db):
+    backend.index([record(1, "Fractions \x02of\x03 amounts", summary="Use \x02 and \x03.")])
+    (hit,) = backend.search(SearchRequest(terms=("amounts",)), None).hits
+    assert hit.title_html == "Fractions  of  <mark>amounts</mark>"
+    (plain,) = backend.search(SearchRequest(), None).hits
+    assert "<mark>" not in plain.snippet
+
+
+def test_accents_are_folded_and_other_scripts_are_words(backend, db):
+    backend.index(
+        [
+            record(1, "Café culture in Year 9 French"),
+            record(2, "الكسور للصف الرابع"),
+        ]
+    )
+    assert found(backend, "cafe") == [1]
+    assert found(backend, "الكسور") == [2]
+
+
+def test_re_indexing_a_record_keeps_one_copy(backend, indexed):
+    first = indexed.records[0]
+    backend.index([first, dataclasses.replace(first, title="Renamed")])
+    assert sum(backend.counts().values()) == len(indexed.records)
+    assert backend.search(SearchRequest(terms=("renamed",)), None).total == 1
