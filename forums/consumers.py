@@ -45,7 +45,9 @@ HERE_INTERVAL = 10.0
 
 # Events from the layer that only forward what the sender prepared: no database work, so they
 # skip Channels' per-event `aclose_old_connections()` thread hop (one hop per recipient).
-DATABASE_FREE_EVENTS = frozenset({"thread.event", "typing.event", "presence.event", "forum.event"})
+DATABASE_FREE_EVENTS = frozenset(
+    {"thread.event", "typing.event", "presence.event", "forum.event", "bell.update"}
+)
 
 
 class BadFrame(Exception):
@@ -61,6 +63,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     lost channel layer, and refusing bad frames with an error frame."""
 
     actions: tuple[str, ...] = ("ping",)
+    max_frame_characters = MAX_FRAME_CHARACTERS
     group: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
@@ -124,8 +127,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     def _decode(self, text_data: str | None, bytes_data) -> dict:
         if text_data is None:
             raise BadFrame("Send text frames of JSON, not binary frames.")
-        if len(text_data) > MAX_FRAME_CHARACTERS:
-            raise BadFrame(f"Frames may be at most {MAX_FRAME_CHARACTERS} characters long.")
+        if len(text_data) > self.max_frame_characters:
+            raise BadFrame(f"Frames may be at most {self.max_frame_characters} characters long.")
         try:
             content = json.loads(text_data)
         except (ValueError, RecursionError):
@@ -134,7 +137,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             raise BadFrame('Frames must be a JSON object with an "action".')
         if content.get("action") not in self.actions:
             known = ", ".join(f'"{action}"' for action in self.actions)
-            raise BadFrame(f"Unknown action: use one of {known}.")
+            raise BadFrame(f'Unknown action: send a JSON object whose "action" is one of {known}.')
         return content
 
 

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from forums import moderation, permissions, selectors
+from forums import moderation, permissions
 from forums.models import AuditEntry, Post, Suspension, Thread
 from forums.moderation_forms import (
     AuditFilterForm,
@@ -27,30 +27,17 @@ from forums.moderation_forms import (
     ThreadMoveForm,
 )
 from forums.services import ForumActionRefused
+from forums.views import post_or_404, thread_or_404
 
 QUEUE_PAGE_SIZE = 20
 REPORTS_PAGE_SIZE = 30
 AUDIT_PAGE_SIZE = 50
 
 
-def _post(request: HttpRequest, pk: int) -> Post:
-    post = selectors.post_by_id(request.user, pk)
-    if post is None:
-        raise Http404("There is no post at this address, or it is not open to you.")
-    return post
-
-
-def _thread(request: HttpRequest, pk: int) -> Thread:
-    thread = selectors.thread_by_id(request.user, pk)
-    if thread is None:
-        raise Http404("There is no thread at this address, or it is not open to you.")
-    return thread
-
-
 def _moderated_post(request: HttpRequest, pk: int) -> Post:
     post = moderation.post_for_moderation(request.user, pk)
     if post is None:
-        _post(request, pk)  # 404 when the person may not even read it
+        post_or_404(request, pk)  # 404 when the person may not even read it
         raise PermissionDenied("Only moderators and the network's leads can do that here.")
     return post
 
@@ -58,7 +45,7 @@ def _moderated_post(request: HttpRequest, pk: int) -> Post:
 def _moderated_thread(request: HttpRequest, pk: int) -> Thread:
     thread = moderation.thread_for_moderation(request.user, pk)
     if thread is None:
-        _thread(request, pk)
+        thread_or_404(request, pk)
         raise PermissionDenied("Only moderators and the network's leads can do that here.")
     return thread
 
@@ -81,7 +68,7 @@ def _post_url(post: Post) -> str:
 
 
 def post_report(request: HttpRequest, pk: int) -> HttpResponse:
-    post = _post(request, pk)
+    post = post_or_404(request, pk)
     if post.author_id == request.user.pk:
         raise PermissionDenied("This is your own post: edit or remove it instead.")
     context = {"post": post, "thread": post.thread, "forum": post.thread.forum}
@@ -240,7 +227,7 @@ def report_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 @never_cache
 def post_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     if not permissions.can_reveal_author(request.user):
-        _post(request, pk)
+        post_or_404(request, pk)
         raise PermissionDenied("Only moderators can see who wrote an anonymous post.")
     post = _moderated_post(request, pk)
     if not post.is_anonymous:

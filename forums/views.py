@@ -15,21 +15,25 @@ THREADS_PAGE_SIZE = 30
 QUOTE_LENGTH = 500
 
 
-def _forum(request: HttpRequest, slug: str) -> Forum:
+# The forum, thread or post the reader may open at this address, else 404 (never 403, so a
+# private network's threads do not show they exist); the other forum views use them too.
+
+
+def forum_or_404(request: HttpRequest, slug: str) -> Forum:
     forum = selectors.forum_by_slug(request.user, slug)
     if forum is None:
         raise Http404("There is no forum at this address, or it is not open to you.")
     return forum
 
 
-def _thread(request: HttpRequest, pk: int) -> Thread:
+def thread_or_404(request: HttpRequest, pk: int) -> Thread:
     thread = selectors.thread_by_id(request.user, pk)
     if thread is None:
         raise Http404("There is no thread at this address, or it is not open to you.")
     return thread
 
 
-def _post(request: HttpRequest, pk: int) -> Post:
+def post_or_404(request: HttpRequest, pk: int) -> Post:
     post = selectors.post_by_id(request.user, pk)
     if post is None:
         raise Http404("There is no post at this address, or it is not open to you.")
@@ -51,7 +55,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def forum(request: HttpRequest, slug: str) -> HttpResponse:
-    forum = _forum(request, slug)
+    forum = forum_or_404(request, slug)
     page = Paginator(selectors.forum_threads(request.user, forum), THREADS_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -132,7 +136,7 @@ def _thread_page(
 
 
 def thread(request: HttpRequest, pk: int) -> HttpResponse:
-    return _thread_page(request, _thread(request, pk))
+    return _thread_page(request, thread_or_404(request, pk))
 
 
 def _quoted_post(request: HttpRequest, pk: int | None) -> Post | None:
@@ -146,7 +150,7 @@ def _quoted_post(request: HttpRequest, pk: int | None) -> Post | None:
 
 @require_POST
 def post_create(request: HttpRequest, pk: int) -> HttpResponse:
-    thread = _thread(request, pk)
+    thread = thread_or_404(request, pk)
     if thread.locked:
         messages.error(request, "This thread is locked: no more replies can be added.")
         return redirect(thread.get_absolute_url())
@@ -170,7 +174,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
-    forum = _forum(request, slug)
+    forum = forum_or_404(request, slug)
     if not permissions.can_start_thread(request.user, forum):
         raise PermissionDenied("You cannot start a thread in this forum.")
     form = ThreadForm(request.POST or None, allows_anonymous=forum.allows_anonymous_posts)
@@ -192,7 +196,7 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    post = _post(request, pk)
+    post = post_or_404(request, pk)
     if not permissions.can_edit_post(request.user, post):
         raise PermissionDenied("Only the author can edit this post.")
     form = PostEditForm(request.POST or None, initial={"body": post.body})
@@ -215,7 +219,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def post_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    post = _post(request, pk)
+    post = post_or_404(request, pk)
     if not services.can_delete_post(request.user, post):
         raise PermissionDenied("Only the author or a moderator can remove this post.")
     if post.deleted_at is not None:
@@ -239,7 +243,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     """Give or take back a reaction. Without script: back to the post; with it: JSON, and the
     live update repaints the counts for every reader."""
-    post = _post(request, pk)
+    post = post_or_404(request, pk)
     kind = request.POST.get("kind", "")
     back = f"{post.thread.get_absolute_url()}#post-{post.pk}"
     try:

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.html import strip_tags
 from wagtail.models import Page
 
 from cms.models import NewsPage, PrinciplePage
 from forums.models import Post, Thread
-from networks.curriculum import KeyStage, Phase, YearGroup
+from networks.curriculum import KeyStage, Phase, YearGroup, key_stages_for, phases_for
 from networks.models import Network
 from networks.selectors import member_network_ids
 from people.roles import is_central
@@ -77,8 +78,6 @@ def audience_of(person) -> tuple[str, ...] | None:
 
 def curriculum_words(year_groups: Iterable[str]) -> str:
     """The labels and common short forms of a resource's years, key stages and phases."""
-    from networks.curriculum import key_stages_for, phases_for
-
     years = list(year_groups)
     words = [YearGroup(year).label for year in years]
     words += [year.upper() for year in years if year.startswith("y")]
@@ -221,9 +220,9 @@ def page_record(page: Page) -> SearchRecord | None:
 
 def _stream_text(page: Page) -> list[str]:
     texts: list[str] = []
-    for name in ("body", "examples", "intro"):
+    for name in ("body", "examples"):  # the StreamFields pages have
         value = getattr(page, name, None)
-        if value is None or name == "intro":
+        if value is None:
             continue
         texts += [str(text) for text in value.stream_block.get_searchable_content(value)]
     return texts
@@ -275,6 +274,4 @@ def _joined(texts: Iterable[str]) -> str:
 
 
 def _plain(text: str) -> str:
-    from django.utils.html import strip_tags
-
     return strip_tags(text or "")

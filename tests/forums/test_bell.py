@@ -51,22 +51,6 @@ def unread_notification(person) -> Notification:
     )
 
 
-@pytest.fixture
-def redis_layer(redis_server):
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": redis_server.url, "socket_timeout": 30}]},
-        }
-    }
-    with override_settings(CHANNEL_LAYERS=layers):
-        channel_layers.backends.clear()
-        try:
-            yield channel_layers["default"]
-        finally:
-            channel_layers.backends.clear()
-
-
 async def test_a_bell_without_a_session_is_refused_with_4401():
     connected, code = await bell_socket().connect(timeout=TIMEOUT)
 

@@ -5,8 +5,6 @@ import asyncio
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import channel_layers
-from django.test import override_settings
 
 from forums import events
 from forums.consumers import SERVICE_RESTART, TRY_AGAIN_LATER
@@ -21,22 +19,6 @@ from tests.forums.test_consumers import (
 )
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.redis]
-
-
-@pytest.fixture
-def redis_layer(redis_server):
-    layers = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [{"address": redis_server.url, "socket_timeout": 30}]},
-        }
-    }
-    with override_settings(CHANNEL_LAYERS=layers):
-        channel_layers.backends.clear()
-        try:
-            yield channel_layers["default"]
-        finally:
-            channel_layers.backends.clear()
 
 
 @pytest.fixture

@@ -1,16 +1,13 @@
 """Moderation services and selectors: reports, hiding and restoring, thread controls,
 suspensions, the safeguarding look at anonymous authors, and the audit entry each one leaves."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from forums import events, moderation, services
-from forums.models import AuditEntry, Forum, Notification, Post, Report, Suspension, Thread
+from forums.models import AuditEntry, Forum, Notification, Post, Report, Suspension
 from forums.services import ForumActionRefused
 from tests import factories
 from tests.factories import PersonFactory
@@ -18,33 +15,6 @@ from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 from tests.networks.factories import MembershipFactory, NetworkFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def thread_listener():
-    """Subscribe a channel to a thread's group; return what it received."""
-    layer = get_channel_layer()
-
-    def listen(thread: Thread):
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(events.thread_group(thread.pk), channel)
-
-        def received() -> list[dict]:
-            messages: list[dict] = []
-
-            async def drain() -> None:
-                while True:
-                    try:
-                        messages.append(await asyncio.wait_for(layer.receive(channel), 0.05))
-                    except TimeoutError:
-                        return
-
-            async_to_sync(drain)()
-            return messages
-
-        return received
-
-    return listen
 
 
 def staff_voice() -> Forum:

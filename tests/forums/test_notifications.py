@@ -2,13 +2,11 @@
 endorsements; anonymity; the bell rung after commit; the notifications and settings pages."""
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.urls import reverse
 
 from forums import services
 from forums.models import Forum, Notification, NotificationPreferences, ThreadFollow
-from forums.notifications import notify, person_group, post_saved
+from forums.notifications import notify, post_saved
 from resources import services as resource_services
 from tests.factories import PersonFactory
 from tests.forums.factories import PostFactory, ThreadFactory
@@ -37,38 +35,6 @@ def wellbeing() -> Forum:
 
 def staff_voice() -> Forum:
     return Forum.objects.get(slug="staff-voice")
-
-
-@pytest.fixture
-def bell_listener():
-    """A channel in a person's bell group, so a test sees the bell ring."""
-    layer = get_channel_layer()
-    joined = []
-
-    def listen(person) -> str:
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(person_group(person.pk), channel)
-        joined.append((person_group(person.pk), channel))
-        return channel
-
-    def rings(channel: str) -> list[dict]:
-        messages = []
-
-        async def drain() -> None:
-            import asyncio
-
-            while True:
-                try:
-                    messages.append(await asyncio.wait_for(layer.receive(channel), 0.05))
-                except TimeoutError:
-                    return
-
-        async_to_sync(drain)()
-        return messages
-
-    yield listen, rings
-    for group, channel in joined:
-        async_to_sync(layer.group_discard)(group, channel)
 
 
 # Mentions
@@ -264,27 +230,25 @@ def test_a_reply_to_hundreds_of_followers_takes_a_few_queries(
 def test_the_bell_rings_with_the_unread_count_after_commit(
     django_capture_on_commit_callbacks, bell_listener, primary_teacher, secondary_maths_lead
 ):
-    listen, rings = bell_listener
-    channel = listen(primary_teacher)
+    rings = bell_listener(primary_teacher)
     thread = ThreadFactory(forum=wellbeing())
     ThreadFollow.objects.create(person=primary_teacher, thread=thread)
     Notification.objects.create(recipient=primary_teacher, kind=Kind.REPLY, text="Old", url="/")
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         services.post_create(thread=thread, author=secondary_maths_lead, body="@priya.patel hi")
-    assert rings(channel) == []  # nothing before the commit
+    assert rings() == []  # nothing before the commit
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:
             callback()
 
-    assert [message["unread"] for message in rings(channel)] == [2]
+    assert [message["unread"] for message in rings()] == [2]
 
 
 def test_notify_records_and_rings_on_commit(
     django_capture_on_commit_callbacks, bell_listener, primary_teacher
 ):
-    listen, rings = bell_listener
-    channel = listen(primary_teacher)
+    rings = bell_listener(primary_teacher)
 
     with django_capture_on_commit_callbacks(execute=True):
         notify(
@@ -294,7 +258,7 @@ def test_notify_records_and_rings_on_commit(
             url="/forums/",
         )
 
-    assert rings(channel) == [{"type": "bell.update", "unread": 1}]
+    assert rings() == [{"type": "bell.update", "unread": 1}]
 
 
 # Endorsements

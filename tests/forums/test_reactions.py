@@ -1,12 +1,9 @@
 """Reactions: given and taken back, refused where they make no sense, counted for every
 reader without a query per post, and announced to live readers after commit."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connection
 from django.shortcuts import resolve_url
@@ -31,33 +28,6 @@ THANKS = Reaction.Kind.THANKS
 @pytest.fixture
 def post():
     return PostFactory(thread__forum=Forum.objects.get(slug="wellbeing"))
-
-
-@pytest.fixture
-def thread_listener():
-    """A channel in the thread's group; answers what it has received so far."""
-    layer = get_channel_layer()
-
-    def listen(thread: Thread):
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(events.thread_group(thread.pk), channel)
-
-        def received() -> list[dict]:
-            messages: list[dict] = []
-
-            async def drain() -> None:
-                while True:
-                    try:
-                        messages.append(await asyncio.wait_for(layer.receive(channel), 0.05))
-                    except TimeoutError:
-                        return
-
-            async_to_sync(drain)()
-            return messages
-
-        return received
-
-    return listen
 
 
 def test_a_reaction_is_given_then_taken_back(post, primary_teacher):

@@ -1,8 +1,6 @@
 """Writing in forums: who may, what is refused and why, and what is announced after commit."""
 
 import pytest
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 
 from forums import events, services
 from forums.models import (
@@ -24,38 +22,6 @@ pytestmark = pytest.mark.django_db
 
 def wellbeing() -> Forum:
     return Forum.objects.get(slug="wellbeing")
-
-
-@pytest.fixture
-def layer_listener():
-    """A channel subscribed to a thread's group, so a test sees what was announced."""
-    layer = get_channel_layer()
-    subscribed = []
-
-    def listen(thread: Thread) -> str:
-        channel = async_to_sync(layer.new_channel)()
-        async_to_sync(layer.group_add)(events.thread_group(thread.pk), channel)
-        subscribed.append((events.thread_group(thread.pk), channel))
-        return channel
-
-    def received(channel: str) -> list[dict]:
-        messages = []
-
-        async def drain() -> None:
-            import asyncio
-
-            while True:
-                try:
-                    messages.append(await asyncio.wait_for(layer.receive(channel), 0.05))
-                except TimeoutError:
-                    return
-
-        async_to_sync(drain)()
-        return messages
-
-    yield listen, received
-    for group, channel in subscribed:
-        async_to_sync(layer.group_discard)(group, channel)
 
 
 def test_a_member_of_staff_starts_a_thread_with_its_first_post(primary_teacher):
@@ -263,20 +229,19 @@ def test_following_and_unfollowing_a_thread(primary_teacher):
 
 
 def test_a_reply_is_announced_once_after_commit(
-    primary_teacher, layer_listener, django_capture_on_commit_callbacks
+    primary_teacher, thread_listener, django_capture_on_commit_callbacks
 ):
-    listen, received = layer_listener
     thread = ThreadFactory(forum=wellbeing())
-    channel = listen(thread)
+    received = thread_listener(thread)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         post = services.post_create(thread=thread, author=primary_teacher, body="Walk at *noon*")
-        assert received(channel) == []  # nothing before the commit
+        assert received() == []  # nothing before the commit
     assert callbacks, "the announcement waits for the commit"
     for callback in callbacks:
         callback()
 
-    [event] = received(channel)  # one announcement to the thread, however many callbacks
+    [event] = received()  # one announcement to the thread, however many callbacks
     assert event["event"] == events.POST_CREATED
     assert event["post_id"] == post.pk
     assert "Walk at <em>noon</em>" in event["html"]
@@ -284,18 +249,17 @@ def test_a_reply_is_announced_once_after_commit(
 
 
 def test_edits_and_removals_are_announced_after_commit(
-    primary_teacher, layer_listener, django_capture_on_commit_callbacks
+    primary_teacher, thread_listener, django_capture_on_commit_callbacks
 ):
-    listen, received = layer_listener
     post = PostFactory(author=primary_teacher, body="Draft")
-    channel = listen(post.thread)
+    received = thread_listener(post.thread)
 
     with django_capture_on_commit_callbacks(execute=True):
         services.post_edit(post=post, editor=primary_teacher, body="Final")
     with django_capture_on_commit_callbacks(execute=True):
         services.post_delete(post=post, deleter=primary_teacher)
 
-    edited, removed = received(channel)
+    edited, removed = received()
     assert edited["event"] == events.POST_EDITED and "Final" in edited["html"]
     # The placeholder replaces the post in place, and the removed text is not sent anywhere.
     assert removed["event"] == events.POST_REMOVED
@@ -304,18 +268,17 @@ def test_edits_and_removals_are_announced_after_commit(
 
 
 def test_a_refused_reply_announces_nothing(
-    primary_teacher, layer_listener, django_capture_on_commit_callbacks
+    primary_teacher, thread_listener, django_capture_on_commit_callbacks
 ):
-    listen, received = layer_listener
     thread = ThreadFactory(forum=wellbeing(), locked=True)
-    channel = listen(thread)
+    received = thread_listener(thread)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(ForumActionRefused):
             services.post_create(thread=thread, author=primary_teacher, body="Hi")
 
     assert callbacks == []
-    assert received(channel) == []
+    assert received() == []
 
 
 def test_a_broken_channel_layer_does_not_fail_the_reply(

@@ -4,20 +4,12 @@
 (() => {
   "use strict";
 
-  const MAX_DELAY_MS = 30000;
-  const FIRST_DELAY_MS = 1000;
-  const GIVE_UP_CODES = new Set([4401, 4403]);
-
   function start() {
     const container = document.querySelector(".forum-threads[data-forum-id][data-live]");
-    if (!container || !("WebSocket" in window)) return;
+    if (!container || !("WebSocket" in window) || !window.staffroomLiveSocket) return;
     const forumId = container.dataset.forumId;
-    let socket = null;
-    let attempt = 0;
-    let stopped = false;
     let paused = false;
     let waiting = [];
-    let retryTimer = null;
 
     const announcer = document.createElement("div");
     announcer.className = "visually-hidden";
@@ -123,57 +115,19 @@
       }
     }
 
-    function reconnectLater() {
-      const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt);
-      const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-      attempt += 1;
-      window.clearTimeout(retryTimer);
-      retryTimer = window.setTimeout(connect, delay);
-    }
-
-    function connect() {
-      if (stopped) return;
-      const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-      socket = new WebSocket(`${scheme}://${window.location.host}/ws/forums/${forumId}/`);
-      socket.addEventListener("open", () => {
-        attempt = 0;
+    window.staffroomLiveSocket(`/ws/forums/${forumId}/`, {
+      onOpen() {
         if (connectedBefore) refresh();
         connectedBefore = true;
-      });
-      socket.addEventListener("message", (event) => {
-        let frame;
-        try {
-          frame = JSON.parse(event.data);
-        } catch {
-          return;
-        }
-        if (!frame || typeof frame.html !== "string" || typeof frame.title !== "string") return;
+      },
+      onFrame(frame) {
+        if (typeof frame.html !== "string" || typeof frame.title !== "string") return;
         if (frame.type === "thread.started" || frame.type === "thread.replied") receive(frame);
-      });
-      socket.addEventListener("close", (event) => {
-        socket = null;
-        if (stopped) return;
-        if (GIVE_UP_CODES.has(event.code)) {
-          note.textContent = "Live updates are off: reload the page to see new threads.";
-          return;
-        }
-        reconnectLater();
-      });
-    }
-
-    window.addEventListener("online", () => {
-      if (!socket && !stopped) {
-        attempt = 0;
-        window.clearTimeout(retryTimer);
-        connect();
-      }
+      },
+      onGiveUp() {
+        note.textContent = "Live updates are off: reload the page to see new threads.";
+      },
     });
-    window.addEventListener("pagehide", () => {
-      stopped = true;
-      window.clearTimeout(retryTimer);
-      if (socket) socket.close(1000);
-    });
-    connect();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

@@ -5,9 +5,6 @@
 (() => {
   "use strict";
 
-  const MAX_DELAY_MS = 30000;
-  const FIRST_DELAY_MS = 1000;
-  const GIVE_UP_CODES = new Set([4401, 4403]); // signed out, or may not read this thread
   const TYPING_EVERY_MS = 3500; // the server passes on at most one "typing" per 3 s
   const TYPING_SHOWN_MS = 6000;
   const HEARTBEAT_MS = 30000;
@@ -18,7 +15,7 @@
     if (!posts) return;
     const threadId = posts.dataset.threadId;
     keepDraft(threadId);
-    if (!("WebSocket" in window)) return;
+    if (!("WebSocket" in window) || !window.staffroomLiveSocket) return;
 
     const viewer = {
       id: posts.dataset.viewerId || "",
@@ -28,12 +25,9 @@
     };
     let lastId = parseInt(posts.dataset.lastPostId, 10) || 0;
     let lastRevision = parseInt(posts.dataset.lastRevision, 10) || 0;
-    let socket = null;
-    let attempt = 0;
-    let stopped = false;
+    let live = null;
     let paused = false;
     let waiting = [];
-    let retryTimer = null;
 
     // The whole list must not be a live region (it would read every post aloud): one short,
     // polite announcement per new post instead.
@@ -248,7 +242,7 @@
     }, 10000);
 
     function send(message) {
-      if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+      if (live) live.send(message);
     }
 
     const reply = document.querySelector("form.reply-form textarea[name=body]");
@@ -263,36 +257,16 @@
     }
     window.setInterval(() => send({ action: "here" }), HEARTBEAT_MS);
 
-    function reconnectLater() {
-      // Exponential backoff with jitter, so a restarted server is not hit by everyone at once.
-      const ceiling = Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt);
-      const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-      attempt += 1;
-      window.clearTimeout(retryTimer);
-      retryTimer = window.setTimeout(connect, delay);
-    }
-
     function catchUp() {
       send({ action: "catch_up", after: lastId, revision: lastRevision });
     }
 
-    function connect() {
-      if (stopped) return;
-      const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-      socket = new WebSocket(`${scheme}://${window.location.host}/ws/threads/${threadId}/`);
-      socket.addEventListener("open", () => {
-        attempt = 0;
+    live = window.staffroomLiveSocket(`/ws/threads/${threadId}/`, {
+      onOpen() {
         catchUp();
         send({ action: "here" });
-      });
-      socket.addEventListener("message", (event) => {
-        let frame;
-        try {
-          frame = JSON.parse(event.data);
-        } catch {
-          return;
-        }
-        if (!frame || typeof frame !== "object" || typeof frame.type !== "string") return;
+      },
+      onFrame(frame) {
         if (frame.type === "caught_up") {
           remember(frame);
           if (frame.more) catchUp();
@@ -303,34 +277,16 @@
         } else if (frame.type === "presence") {
           presence(frame);
         }
-      });
-      socket.addEventListener("close", (event) => {
-        socket = null;
+      },
+      onClose() {
         // Whoever we knew of says "here" again to the new socket when it joins.
         readers.clear();
         showReaders();
-        if (stopped) return;
-        if (GIVE_UP_CODES.has(event.code)) {
-          note.textContent = "Live updates are off: reload the page to see new posts.";
-          return;
-        }
-        reconnectLater();
-      });
-    }
-
-    window.addEventListener("online", () => {
-      if (!socket && !stopped) {
-        attempt = 0;
-        window.clearTimeout(retryTimer);
-        connect();
-      }
+      },
+      onGiveUp() {
+        note.textContent = "Live updates are off: reload the page to see new posts.";
+      },
     });
-    window.addEventListener("pagehide", () => {
-      stopped = true;
-      window.clearTimeout(retryTimer);
-      if (socket) socket.close(1000);
-    });
-    connect();
   }
 
   // A reply being written survives a reload: kept per thread until it is posted.
