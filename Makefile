@@ -22,8 +22,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@
 
+# Node packages for the local OpenID providers of the sign-in tests (tests/oidc).
+node_modules/.package-lock.json: package-lock.json
+	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund; \
+	else echo "npm not found: the sign-in tests against local OpenID providers will be skipped."; fi
+
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev
+install-dev: $(VENV)/.installed-dev node_modules/.package-lock.json
 
 run: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput
@@ -49,15 +54,15 @@ worker: $(VENV)/.installed
 
 # Everything but the browser suite, then the browser suite in its own run
 # (pytest-asyncio and Playwright's event loop cannot share one process).
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/pytest -m "not browser" -p no:cacheprovider
 	$(BIN)/pytest -m browser -p no:asyncio -p no:cacheprovider -W ignore::pytest.PytestConfigWarning tests/e2e
 
-test-fast: $(VENV)/.installed-dev
+test-fast: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest -m "not browser and not redis and not postgres" -x -q
 
-test-browser: $(VENV)/.installed-dev
+test-browser: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning tests/e2e
 
 lint: $(VENV)/.installed-dev

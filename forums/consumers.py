@@ -28,6 +28,7 @@ from forums import events
 from forums.models import Forum, Thread
 from forums.permissions import can_read_forum, can_reply
 from forums.selectors import posts_after, posts_changed_since
+from people.signals import live_sockets_group
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ CATCH_UP_LIMIT = 200
 MAX_ID = 2**63 - 1
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve this socket now
 SERVICE_RESTART = 1012  # RFC 6455: the server is restarting; reconnect
+SIGNED_OUT = 4401  # as for a socket without a session
 # What a channel layer raises when it is lost (Redis restarting, unreachable).
 LAYER_ERRORS = (OSError, RedisError)
 # At most one "typing" per socket in this many seconds is passed on; the rest are dropped.
@@ -46,7 +48,14 @@ HERE_INTERVAL = 10.0
 # Events from the layer that only forward what the sender prepared: no database work, so they
 # skip Channels' per-event `aclose_old_connections()` thread hop (one hop per recipient).
 DATABASE_FREE_EVENTS = frozenset(
-    {"thread.event", "typing.event", "presence.event", "forum.event", "bell.update"}
+    {
+        "thread.event",
+        "typing.event",
+        "presence.event",
+        "forum.event",
+        "bell.update",
+        "session.ended",
+    }
 )
 
 
@@ -65,6 +74,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     actions: tuple[str, ...] = ("ping",)
     max_frame_characters = MAX_FRAME_CHARACTERS
     group: str | None = None
+    person_group: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         """A consumer that loses the layer closes its socket, so the client reconnects, joins
@@ -85,8 +95,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         return user
 
     async def join(self, group: str) -> bool:
+        user = self.signed_in_user()
         try:
             await self.channel_layer.group_add(group, self.channel_name)
+            if user is not None:
+                # Each of the person's sockets hears when they sign out (people.signals).
+                self.person_group = live_sockets_group(user.pk)
+                await self.channel_layer.group_add(self.person_group, self.channel_name)
         except Exception:  # the layer is down or restarting: the client retries with backoff
             logger.warning("Could not join %s; asked the client to try again", group)
             await self.close(code=TRY_AGAIN_LATER)
@@ -102,6 +117,15 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the layer may be down; its membership expires on its own
                 logger.warning("Could not leave %s", self.group)
             self.group = None
+        if self.person_group is not None:
+            try:
+                await self.channel_layer.group_discard(self.person_group, self.channel_name)
+            except Exception:
+                logger.warning("Could not leave %s", self.person_group)
+            self.person_group = None
+
+    async def session_ended(self, event: dict) -> None:
+        await self.close(code=SIGNED_OUT)
 
     async def dispatch(self, message: dict) -> None:
         kind = message.get("type")

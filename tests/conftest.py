@@ -1,4 +1,8 @@
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db import connection
 
 from tests import factories
 
@@ -48,3 +52,31 @@ def postgres_server():
 
     with start() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker) -> str:
+    """pytest-django's test database, and what the migrations put in it (Wagtail's root page
+    and site, the roles), read before any test can flush it away."""
+    with django_db_blocker.unblock():
+        return connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(scope="session")
+def migrated_data(django_db_setup: str) -> str:
+    return django_db_setup
+
+
+@pytest.fixture
+def from_migrations(migrated_data: str, transactional_db) -> None:
+    """A committing test's database as the migrations left it."""
+    from wagtail.models import Site
+
+    if not Site.objects.exists():
+        # Empty it again without the post-migrate step, whose content types and groups
+        # would clash with the saved ones.
+        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
+        connection.creation.deserialize_db_from_string(migrated_data)
+        # The content types are back under their first ids; forget any read since.
+        ContentType.objects.clear_cache()
+        cache.clear()

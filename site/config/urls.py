@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("brand.css", brand_css, name="brand_css"),
     path("people/", include("people.urls")),
+    path("accounts/", include("people.sign_in_urls")),
     path("networks/", include("networks.urls")),
     path("resources/", include("resources.urls")),
     path("forums/", include("forums.urls")),

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from networks.curriculum import Phase
 from networks.models import Subject
+from people.backends import may_use_password
 from people.models import Person, School
 from people.roles import Role
 
@@ -22,7 +23,28 @@ class SignInForm(AuthenticationForm):
     error_messages = {
         "invalid_login": "That email address and password do not match. Check them and try again.",
         "inactive": "This account has been switched off. Ask your trust admin for help.",
+        "local_sign_in_off": "Sign in with your Microsoft or Google account above: "
+        "only named trust admins may sign in with a password.",
     }
+
+    def clean(self) -> dict:
+        # Checked before the password, so a refusal says nothing about whether it was right.
+        email = self.cleaned_data.get("username") or ""
+        if email and not may_use_password(email):
+            raise forms.ValidationError(
+                self.error_messages["local_sign_in_off"], code="local_sign_in_off"
+            )
+        return super().clean()
+
+
+class HomeSchoolForm(forms.Form):
+    school = forms.ModelChoiceField(
+        School.objects.order_by("name"),
+        label="Your home school",
+        required=False,
+        empty_label="No school (central team)",
+        help_text="The school you work at most. You can change it later in your profile.",
+    )
 
 
 class StaffPasswordResetForm(PasswordResetForm):

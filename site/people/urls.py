@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path, reverse_lazy
 
 from people import views
-from people.forms import SignInForm, StaffPasswordResetForm
+from people.forms import StaffPasswordResetForm
 
 app_name = "people"
 
@@ -15,17 +15,8 @@ def public(view: Callable) -> Callable:
 
 
 urlpatterns = [
-    path(
-        "sign-in/",
-        public(
-            auth_views.LoginView.as_view(
-                template_name="people/sign_in.html",
-                authentication_form=SignInForm,
-                redirect_authenticated_user=True,
-            )
-        ),
-        name="sign_in",
-    ),
+    path("sign-in/", public(views.SignInView.as_view()), name="sign_in"),
+    path("sign-in/home-school/", views.choose_school, name="choose_school"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
     path(
         "password-reset/",

@@ -1,11 +1,24 @@
+import logging
+
+from allauth.socialaccount.adapter import get_adapter as get_social_adapter
+from allauth.socialaccount.providers.openid_connect import views as oidc_views
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from requests import RequestException
 
 from people import selectors, services
-from people.forms import DirectoryFilterForm, ProfileForm
+from people.adapters import Refusal, refusal_response
+from people.forms import DirectoryFilterForm, HomeSchoolForm, ProfileForm, SignInForm
 from people.models import Person
+
+logger = logging.getLogger("people.sign_in")
 
 DIRECTORY_PAGE_SIZE = 30
 
@@ -60,4 +73,99 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         form = ProfileForm(instance=me)
     return render(
         request, "people/profile_edit.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+# Signing in.
+
+
+def identity_providers(request: HttpRequest) -> list[dict[str, str]]:
+    """The trust's identity providers, as sign-in buttons: Microsoft first, then Google."""
+    apps = get_social_adapter().list_apps(request, provider="openid_connect")
+    order = {"entra": 0, "google": 1}
+    apps = sorted(apps, key=lambda app: (order.get(app.settings.get("kind"), 2), app.name))
+    return [
+        {
+            "name": app.name,
+            "url": reverse("openid_connect_login", kwargs={"provider_id": app.provider_id}),
+        }
+        for app in apps
+    ]
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "people/sign_in.html"
+    authentication_form = SignInForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["identity_providers"] = identity_providers(self.request)
+        context["local_sign_in"] = settings.STAFFROOM_LOCAL_SIGN_IN
+        return context
+
+
+def _provider_name(request: HttpRequest, provider_id: str) -> str:
+    apps = get_social_adapter().list_apps(request, provider="openid_connect")
+    return next((app.name for app in apps if app.provider_id == provider_id), "")
+
+
+def _unreachable(request: HttpRequest, provider_id: str, error: Exception) -> HttpResponse:
+    return refusal_response(
+        request,
+        Refusal.UNAVAILABLE,
+        provider_name=_provider_name(request, provider_id) or "your identity provider",
+        provider_id=provider_id,
+        detail=f"{type(error).__name__}: {error}",
+    )
+
+
+# What reading the provider's discovery document raises when the provider is down or answers
+# garbage; allauth reads it outside its own error handling.
+DISCOVERY_ERRORS = (RequestException, ValueError, KeyError, TypeError)
+
+
+@login_not_required
+def identity_provider_sign_in(request: HttpRequest, provider_id: str) -> HttpResponse:
+    try:
+        return oidc_views.login(request, provider_id)
+    except DISCOVERY_ERRORS as error:
+        return _unreachable(request, provider_id, error)
+
+
+@login_not_required
+def identity_provider_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
+    try:
+        return oidc_views.callback(request, provider_id)
+    except DISCOVERY_ERRORS as error:
+        return _unreachable(request, provider_id, error)
+
+
+@login_not_required
+def identity_provider_failed(request: HttpRequest) -> HttpResponse:
+    """Where allauth sends a sign-in it could not finish (a cancelled one, or one it would
+    have asked more questions about): we ask none, so each is a plain refusal."""
+    cancelled = request.resolver_match.url_name == "socialaccount_login_cancelled"
+    return refusal_response(request, Refusal.CANCELLED if cancelled else Refusal.FAILED)
+
+
+def choose_school(request: HttpRequest) -> HttpResponse:
+    """Asked once, after a first sign-in whose email domain maps to no school."""
+    next_url = request.POST.get("next") or request.GET.get("next") or "/"
+    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+        next_url = "/"
+    if request.method == "POST":
+        form = HomeSchoolForm(request.POST)
+        if form.is_valid():
+            me = Person.objects.get(pk=request.user.pk)
+            me.school = form.cleaned_data["school"]
+            me.save(update_fields=["school"])
+            return redirect(next_url)
+    else:
+        form = HomeSchoolForm(initial={"school": request.user.school})
+    return render(
+        request,
+        "people/choose_school.html",
+        {"form": form, "next": next_url},
+        status=400 if form.errors else 200,
     )

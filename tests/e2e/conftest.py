@@ -16,8 +16,6 @@ from axe_playwright_python.sync_playwright import Axe
 from channels.testing.live import make_application, set_database_connection
 from daphne.testing import DaphneProcess
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
-from django.core.management import call_command
-from django.db import connection
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.factories import PASSWORD
@@ -63,14 +61,6 @@ def chromium_path() -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_data(django_db_setup, django_db_blocker) -> str:
-    """What the migrations put in the database (Wagtail's root page and site, the roles),
-    kept so each test can start from it again after the previous test's flush."""
-    with django_db_blocker.unblock():
-        return connection.creation.serialize_db_to_string()
-
-
-@pytest.fixture(scope="session")
 def asgi_server(migrated_data: str, django_db_blocker) -> Iterator[str]:
     """The whole ASGI application (HTTP and websockets) on a free port."""
     get_application = partial(make_application, static_wrapper=ASGIStaticFilesHandler)
@@ -98,16 +88,8 @@ def browser(chromium_path: str, asgi_server: str) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def live_url(asgi_server: str, migrated_data: str, transactional_db) -> str:
-    # Tests commit (the server is another process), so each ends with a flush; put back
-    # what the migrations made before the next one starts.
-    from wagtail.models import Site
-
-    if not Site.objects.exists():
-        # Empty it again without the post-migrate step, whose content types and groups
-        # would clash with the saved ones.
-        call_command("flush", interactive=False, inhibit_post_migrate=True, verbosity=0)
-        connection.creation.deserialize_db_from_string(migrated_data)
+def live_url(asgi_server: str, from_migrations) -> str:
+    # Tests commit (the server is another process): each starts from the migrations' data.
     return asgi_server
 
 

@@ -31,6 +31,10 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "channels",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -65,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -143,7 +148,8 @@ TASKS = {
 AUTH_USER_MODEL = "people.Person"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, obeying STAFFROOM_LOCAL_SIGN_IN.
+    "people.backends.PasswordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -154,6 +160,80 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "people:sign_in"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "people:sign_in"
+
+
+# Signing in with the trust's Microsoft Entra ID or Google Workspace accounts, through
+# allauth's generic OpenID Connect provider (docs/security.md, "Signing in").
+# One app per identity provider; each carries the trust's tenant ids or hosted domains, which
+# people.adapters checks on every sign-in. Apps may also be added as SocialApp rows in the
+# Django admin, with the same keys in their settings.
+def _oidc_apps() -> list[dict]:
+    apps = []
+    entra_tenants = env.list("STAFFROOM_OIDC_ENTRA_TENANT_IDS", default=[])
+    if env("STAFFROOM_OIDC_ENTRA_CLIENT_ID", default="") and entra_tenants:
+        apps.append(
+            {
+                "provider_id": "entra",
+                "name": "Microsoft",
+                "client_id": env("STAFFROOM_OIDC_ENTRA_CLIENT_ID"),
+                "secret": env("STAFFROOM_OIDC_ENTRA_CLIENT_SECRET", default=""),
+                "settings": {
+                    "kind": "entra",
+                    "server_url": env(
+                        "STAFFROOM_OIDC_ENTRA_SERVER_URL",
+                        default=f"https://login.microsoftonline.com/{entra_tenants[0]}/v2.0",
+                    ),
+                    "tenant_ids": entra_tenants,
+                    "oauth_pkce_enabled": True,
+                },
+            }
+        )
+    google_domains = env.list("STAFFROOM_OIDC_GOOGLE_HOSTED_DOMAINS", default=[])
+    if env("STAFFROOM_OIDC_GOOGLE_CLIENT_ID", default="") and google_domains:
+        apps.append(
+            {
+                "provider_id": "google",
+                "name": "Google",
+                "client_id": env("STAFFROOM_OIDC_GOOGLE_CLIENT_ID"),
+                "secret": env("STAFFROOM_OIDC_GOOGLE_CLIENT_SECRET", default=""),
+                "settings": {
+                    "kind": "google",
+                    "server_url": env(
+                        "STAFFROOM_OIDC_GOOGLE_SERVER_URL", default="https://accounts.google.com"
+                    ),
+                    "hosted_domains": google_domains,
+                    # Google also reads the secret from the form body (as its emulator must).
+                    "token_auth_method": "client_secret_post",
+                    "oauth_pkce_enabled": True,
+                    # Only a hint to Google's account picker; the hd claim is what is checked.
+                    "auth_params": {"hd": google_domains[0]} if len(google_domains) == 1 else {},
+                },
+            }
+        )
+    return apps
+
+
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"APPS": _oidc_apps()}}
+SOCIALACCOUNT_ADAPTER = "people.adapters.StaffSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the sign-in buttons POST, with CSRF
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # people.adapters links by email itself
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = True
+# Home schools inferred from staff email domains: "oakfield.example=140001,riverside.example=
+# 145001" (domain=URN). A person whose domain is not listed is asked once.
+STAFFROOM_SCHOOL_EMAIL_DOMAINS = env.dict("STAFFROOM_SCHOOL_EMAIL_DOMAINS", default={})
+# Password sign-in: "on" for everyone, or "admins-only" (the trust admins named below, for
+# break-glass access while the identity provider is down).
+STAFFROOM_LOCAL_SIGN_IN = env("STAFFROOM_LOCAL_SIGN_IN", default="on")
+STAFFROOM_LOCAL_SIGN_IN_ADMINS = [
+    email.lower() for email in env.list("STAFFROOM_LOCAL_SIGN_IN_ADMINS", default=[])
+]
 
 # Failed sign-ins: lock an account-and-address pair after a few tries for a while.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
@@ -222,6 +302,8 @@ LOGGING = {
     "loggers": {
         "axes": {"level": "WARNING"},
         "django_tasks": {"level": "WARNING"},
+        # Refused and failed sign-ins through the identity providers (people.adapters).
+        "people.sign_in": {"level": "INFO"},
     },
 }
 

@@ -1,0 +1,26 @@
+"""Password sign-in, which a trust can keep for named trust admins only."""
+
+from django.conf import settings
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from people.models import Person
+
+
+def may_use_password(email: str) -> bool:
+    if settings.STAFFROOM_LOCAL_SIGN_IN != "admins-only":
+        return True
+    return email.strip().lower() in settings.STAFFROOM_LOCAL_SIGN_IN_ADMINS
+
+
+class PasswordBackend(ModelBackend):
+    """Django's backend, refusing passwords when the trust has switched them off. Here rather
+    than in the sign-in form, so Wagtail's and Django's admin sign-in forms obey it too."""
+
+    def authenticate(
+        self, request: HttpRequest | None, username: str | None = None, password=None, **kwargs
+    ) -> Person | None:
+        email = username or kwargs.get(Person.USERNAME_FIELD) or ""
+        if not may_use_password(email):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
