@@ -30,7 +30,8 @@ class PendingIndexUpdate(models.Model):
 
 class IndexedRecord(models.Model):
     """One searchable record's filter, sort and display fields, as plain columns so that
-    filters are column comparisons and facets are GROUP BY."""
+    filters are column comparisons (and facets count them, held in memory). Never changed in
+    place: a change deletes the row and inserts another (search.backends.columns relies on it)."""
 
     key = models.CharField(max_length=40, unique=True)
     kind = models.CharField(max_length=20)
@@ -52,7 +53,7 @@ class IndexedRecord(models.Model):
     shared_focus = models.BooleanField(default=False)
     year_groups = models.CharField(max_length=200, blank=True)
     # Year groups, key stages and phases are small fixed vocabularies: one bit each, so a
-    # filter is `bits & wanted <> 0` and a facet is a GROUP BY over a few dozen bit patterns.
+    # filter is `bits & wanted <> 0` and a facet counts a few dozen bit patterns.
     year_bits = models.IntegerField(default=0)
     key_stage_bits = models.IntegerField(default=0)
     phase_bits = models.IntegerField(default=0)
@@ -96,3 +97,16 @@ class IndexedPrinciple(models.Model):
 
     def __str__(self) -> str:
         return str(self.principle)
+
+
+class IndexState(models.Model):
+    """One row: the database index's generation, changed when the whole index is replaced,
+    so that each process's in-memory facet columns (search.backends.columns) start again."""
+
+    generation = models.CharField(max_length=32)
+
+    class Meta:
+        db_table = "search_index_state"
+
+    def __str__(self) -> str:
+        return self.generation

@@ -6,9 +6,11 @@ principles, and a row of words in `search_indexed_text`: an FTS5 table on SQLite
 tsvector with a GIN index on PostgreSQL (both made by migration 0002). Everything typed reaches
 the database as query parameters, built from `search.text`'s cleaned words, each one quoted.
 
-A search costs a fixed number of queries, whatever it finds: one statement for the total and
-every facet's counts (the matches are read once into a materialised CTE, then grouped once per
-facet), one for the page of hits, one to load them and one to highlight them.
+A search costs a fixed number of queries, whatever it finds: the ids whose words match (one
+comma-separated value), counted against the filter columns held in memory (search.backends.
+columns: the total and every facet, with the post-filter rule); then the page of hits ranked
+in SQL, their records, and their highlights. Joining every match to its record row and
+grouping it once per facet in SQL cost most of a search for a common word.
 """
 
 import time
@@ -19,12 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import islice
 
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.html import escape
 
 from networks.curriculum import YEAR_BIT, KeyStage, Phase
 from search.backends.base import Audience
+from search.backends.columns import (
+    COLUMNS,
+    MISSING,
+    Columns,
+    columns_for,
+    ensure_generation,
+    new_generation,
+)
 from search.models import IndexedAudience, IndexedPrinciple, IndexedRecord
 from search.query import (
     FACETS,
@@ -55,6 +66,8 @@ RECENT_DAYS = 730
 # More like this: the record's words that say what it is about, weighted by where they are.
 LIKE_WORDS = 12
 LIKE_WEIGHTS = (("title", 3), ("tags", 2), ("summary", 1), ("curriculum", 1))
+# Up to this many passing ids, PostgreSQL's page query names them (PostgresDialect.only).
+ONLY_IDS_UP_TO = 20_000
 STOP_WORDS = frozenset(
     "a an and are as at be by for from has have in into is it its of on or our the their "
     "this to was we were will with you your all can how what when who why use using".split()
@@ -229,6 +242,19 @@ class Dialect:
     def any_match(self, terms: list[str]) -> tuple[str, Clause]:
         raise NotImplementedError
 
+    def only(self, ids: np.ndarray) -> Clause | None:
+        """A condition naming the ids that pass the audience and filters, where the database
+        plans that better than the conditions themselves (None: keep the conditions)."""
+        return None
+
+    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
+        """Every id whose words match, read as one comma-separated value (a row per id costs
+        more than the scan itself for a common word)."""
+        raise NotImplementedError
+
+    def every_id(self, cursor) -> np.ndarray:
+        raise NotImplementedError
+
     def insert_text(self, cursor, rows: list[tuple]) -> None:
         raise NotImplementedError
 
@@ -284,6 +310,17 @@ class SqliteDialect(Dialect):
 
     def any_match(self, terms: list[str]) -> tuple[str, Clause]:
         return self._join(" OR ".join(self._phrase((term,)) for term in terms))
+
+    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
+        cursor.execute(
+            f"SELECT group_concat(rowid) FROM {TEXT_TABLE} WHERE {TEXT_TABLE} MATCH %s",
+            [self._expression(groups)],
+        )
+        return _id_array(cursor.fetchone()[0])
+
+    def every_id(self, cursor) -> np.ndarray:
+        cursor.execute("SELECT group_concat(id) FROM search_indexed_record")
+        return _id_array(cursor.fetchone()[0])
 
     def insert_text(self, cursor, rows: list[tuple]) -> None:
         cursor.executemany(
@@ -388,6 +425,26 @@ class PostgresDialect(Dialect):
             )
         )
 
+    def only(self, ids: np.ndarray) -> Clause | None:
+        # PostgreSQL plans `public OR id IN (audience)` as a scan of every record, even when
+        # the words match a handful; a list of ids is looked up by primary key instead.
+        if len(ids) > ONLY_IDS_UP_TO:
+            return None
+        return Clause("e.id = ANY(%s)", [ids.tolist()])
+
+    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
+        query = self._query(groups)
+        cursor.execute(
+            f"SELECT string_agg(t.id::text, ',') FROM {TEXT_TABLE} t "
+            f"CROSS JOIN (SELECT {query.sql} AS query) q WHERE t.document @@ q.query",
+            query.params,
+        )
+        return _id_array(cursor.fetchone()[0])
+
+    def every_id(self, cursor) -> np.ndarray:
+        cursor.execute("SELECT string_agg(id::text, ',') FROM search_indexed_record")
+        return _id_array(cursor.fetchone()[0])
+
     def insert_text(self, cursor, rows: list[tuple]) -> None:
         cursor.executemany(
             f"INSERT INTO {TEXT_TABLE} "
@@ -451,6 +508,84 @@ def _day(moment: datetime | None) -> int | None:
     return moment.date().toordinal()
 
 
+def _id_array(joined: str | None) -> np.ndarray:
+    if not joined:
+        return np.empty(0, dtype=np.int64)
+    # Parsed in C: a Python int per id would cost more than the scan that found them.
+    return np.sort(np.fromstring(joined, dtype=np.int64, sep=","))
+
+
+def _visible(cursor, ids: np.ndarray, values: dict[str, np.ndarray], audience: Audience):
+    """Which of the ids the audience may see: read from the database each time, so a
+    network turning private counts at once."""
+    if audience is None:
+        return np.ones(len(ids), dtype=bool)
+    visible = values["public"] == 1 if STAFF in audience else np.zeros(len(ids), dtype=bool)
+    tokens = sorted({token for token in audience if token != STAFF})
+    if tokens:
+        cursor.execute(
+            "SELECT record_id FROM search_indexed_audience "
+            f"WHERE token IN ({_placeholders(tokens)})",
+            tokens,
+        )
+        allowed = np.array([row[0] for row in cursor.fetchall()], dtype=np.int64)
+        visible |= np.isin(ids, allowed)
+    return visible
+
+
+def _fixed(values: dict[str, np.ndarray], filters: Filters) -> np.ndarray:
+    """The filters that are not facets (fixed_clauses, as arrays)."""
+    mask = np.ones(len(values["id"]), dtype=bool)
+    if filters.shared_focus:
+        mask &= values["shared_focus"] == 1
+    if filters.endorsed_only:
+        mask &= values["endorsed"] == 1
+    day = values["published_day"]
+    if filters.published_from is not None:
+        mask &= (day != MISSING) & (day >= filters.published_from.toordinal())
+    if filters.published_to is not None:
+        mask &= (day != MISSING) & (day <= filters.published_to.toordinal())
+    return mask
+
+
+def _chosen(
+    facet: str, chosen: frozenset, ids: np.ndarray, values: dict[str, np.ndarray], columns: Columns
+) -> np.ndarray:
+    """Which ids have any of the facet's chosen values (facet_clause, as an array)."""
+    if facet in BIT_FACETS:
+        column, bits = BIT_FACETS[facet]
+        return (values[column] & _bits(chosen, bits)) != 0
+    if facet == "principle":
+        wanted = np.isin(columns["principle"], _int_values(chosen))
+        return np.isin(ids, columns["principle_record"][wanted])
+    column = COLUMN_FACETS[facet]
+    if facet in ID_FACETS:
+        wanted = _int_values(chosen)
+    else:
+        wanted = [columns.code(column, str(value)) for value in chosen]
+    return np.isin(values[column], np.array(wanted, dtype=np.int64))
+
+
+def _decoded(
+    facet: str, column: str, found: np.ndarray, counts: np.ndarray, columns: Columns
+) -> dict:
+    counted: dict = defaultdict(int)
+    if facet in BIT_FACETS:
+        # A count per bit pattern: each pattern's count goes to every value it holds.
+        for pattern, count in zip(found.tolist(), counts.tolist(), strict=True):
+            for name, bit in BIT_FACETS[facet][1].items():
+                if pattern & bit:
+                    counted[name] += count
+        return counted
+    coded = column in columns.codes
+    names = {code: name for name, code in columns.codes.get(column, {}).items()}
+    for value, count in zip(found.tolist(), counts.tolist(), strict=True):
+        value = names.get(value, "") if coded else value
+        if value not in (MISSING, ""):
+            counted[value] += count
+    return counted
+
+
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
@@ -464,6 +599,7 @@ class DatabaseBackend:
 
     def index(self, records: Iterable[SearchRecord]) -> None:
         with transaction.atomic():
+            ensure_generation()
             for batch in _chunks(records, BATCH_SIZE):
                 # The last record with a key wins, as a later update would.
                 latest = {record.key: record for record in batch}
@@ -472,6 +608,7 @@ class DatabaseBackend:
 
     def delete(self, keys: Iterable[str]) -> None:
         with transaction.atomic():
+            ensure_generation()
             for batch in _chunks(keys, BATCH_SIZE):
                 self._delete_keys(batch)
 
@@ -482,6 +619,7 @@ class DatabaseBackend:
         progress(n) is told how many records have gone in so far, after each batch."""
         done = 0
         with transaction.atomic(), connection.cursor() as cursor:
+            new_generation()
             dialect().delete_text(cursor, None)
             for table in (
                 "search_indexed_audience",
@@ -496,6 +634,13 @@ class DatabaseBackend:
                 done += len(latest)
                 if progress is not None:
                     progress(done)
+            if connection.vendor == "postgresql":
+                # Fresh statistics now, not when autovacuum gets round to it: with none, the
+                # first searches after a rebuild were measured 5-10 times slower.
+                cursor.execute(
+                    f"ANALYZE {TEXT_TABLE}, search_indexed_record, "
+                    "search_indexed_audience, search_indexed_principle"
+                )
         return done
 
     def counts(self) -> dict[str, int]:
@@ -594,8 +739,10 @@ class DatabaseBackend:
             if request.filters.chosen(facet)
         }
         with connection.cursor() as cursor:
-            total, facets = self._facets(cursor, join, base, chosen)
-            ids = self._page(cursor, engine, request, groups, join, base, chosen)
+            total, facets, passing = self._facets(cursor, engine, groups, audience, request.filters)
+            only = engine.only(passing)
+            where = _joined([text, only]) if only else _joined([base, *chosen.values()])
+            ids = self._page(cursor, engine, request, groups, join, where) if total else []
             hits = self._hits(cursor, engine, ids, groups)
         return SearchResults(
             hits=hits,
@@ -607,70 +754,55 @@ class DatabaseBackend:
         )
 
     def _facets(
-        self, cursor, join: str, base: Clause, chosen: dict[str, Clause]
-    ) -> tuple[int, dict[str, list[FacetCount]]]:
-        """The total and every facet's counts in one statement: the matching records are read
-        once (text, audience and the fixed filters) with a flag per chosen facet; each facet
-        then counts the rows whose other flags hold."""
-        flags = {facet: f"f_{facet}" for facet in chosen}
-        columns = ", ".join(
-            ["e.id", *(f"e.{column}" for column in COLUMN_FACETS.values())]
-            + [f"e.{column}" for column, _ in BIT_FACETS.values()]
-            + [f"({clause.sql}) AS {flags[facet]}" for facet, clause in chosen.items()]
-        )
-        params = [param for clause in chosen.values() for param in clause.params]
-        # Flags are computed in the select list, before the WHERE's parameters.
-        cte = (
-            f"WITH base AS MATERIALIZED (SELECT {columns} FROM search_indexed_record e "
-            f"{join} WHERE {base.sql})"
-        )
+        self, cursor, engine: Dialect, groups: Groups, audience: Audience, filters: Filters
+    ) -> tuple[int, dict[str, list[FacetCount]], np.ndarray]:
+        """The total, every facet's counts and the ids that pass everything, from the ids
+        matching the text and the in-memory columns (see search.backends.columns): each facet
+        counts the matches that pass every other chosen facet."""
+        ids = engine.matched_ids(cursor, groups) if groups else engine.every_id(cursor)
+        columns = columns_for(cursor, ids)
+        gone = columns.missing(ids)  # deleted since the match was read
+        if len(gone):
+            ids = ids[~np.isin(ids, gone)]
+        rows = columns.positions(ids)
+        values = {name: columns[name][rows] for name in COLUMNS}
+        allowed = _visible(cursor, ids, values, audience) & _fixed(values, filters)
+        chosen = {
+            facet: _chosen(facet, filters.chosen(facet), ids, values, columns)
+            for facet in FACETS
+            if filters.chosen(facet)
+        }
 
-        def others(facet: str | None) -> str:
-            conditions = [flag for other, flag in flags.items() if other != facet]
-            return " AND ".join(conditions) or "1 = 1"
+        def others(facet: str | None) -> np.ndarray:
+            mask = allowed
+            for other, flags in chosen.items():
+                if other != facet:
+                    mask = mask & flags
+            return mask
 
-        parts = [f"SELECT '#total', '', COUNT(*) FROM base WHERE {others(None)}"]
-        for facet, column in COLUMN_FACETS.items():
-            parts.append(
-                f"SELECT '{facet}', CAST({column} AS TEXT), COUNT(*) FROM base "
-                f"WHERE {others(facet)} GROUP BY {column}"
-            )
-        for facet, (column, _) in BIT_FACETS.items():
-            parts.append(
-                f"SELECT '{facet}', CAST({column} AS TEXT), COUNT(*) FROM base "
-                f"WHERE {others(facet)} GROUP BY {column}"
-            )
-        parts.append(
-            "SELECT 'principle', CAST(p.principle AS TEXT), COUNT(*) FROM base "
-            "JOIN search_indexed_principle p ON p.record_id = base.id "
-            f"WHERE {others('principle')} GROUP BY p.principle"
-        )
-        cursor.execute(cte + " " + " UNION ALL ".join(parts), params + base.params)
-        total = 0
-        counted: dict[str, dict] = defaultdict(lambda: defaultdict(int))
-        for facet, value, count in cursor.fetchall():
-            if facet == "#total":
-                total = count
-            elif value in (None, "") or not count:
+        passing = ids[others(None)]
+        counted: dict[str, dict] = {}
+        for facet in FACETS:
+            mask = others(facet)
+            if facet == "principle":
+                held = np.isin(columns["principle_record"], ids[mask])
+                found, counts = np.unique(columns["principle"][held], return_counts=True)
+                counted[facet] = dict(zip(found.tolist(), counts.tolist(), strict=True))
                 continue
-            elif facet in BIT_FACETS:
-                # A row per bit pattern: each pattern's count goes to every value it holds.
-                pattern = int(value)
-                for name, bit in BIT_FACETS[facet][1].items():
-                    if pattern & bit:
-                        counted[facet][name] += count
-            else:
-                counted[facet][int(value) if facet in ID_FACETS else value] += count
+            column = BIT_FACETS[facet][0] if facet in BIT_FACETS else COLUMN_FACETS[facet]
+            found, counts = np.unique(values[column][mask], return_counts=True)
+            counted[facet] = _decoded(facet, column, found, counts, columns)
         facets = {
             facet: [
                 FacetCount(value, count)
                 for value, count in sorted(
                     counted[facet].items(), key=lambda item: (-item[1], item[0])
                 )
+                if count
             ]
             for facet in FACETS
         }
-        return total, facets
+        return len(passing), facets, passing
 
     def _page(
         self,
@@ -679,10 +811,8 @@ class DatabaseBackend:
         request: SearchRequest,
         groups: Groups,
         join: str,
-        base: Clause,
-        chosen: dict[str, Clause],
+        where: Clause,
     ) -> list[int]:
-        where = _joined([base, *chosen.values()])
         if groups and request.sort not in ("newest", "downloads"):
             score, order = self._score(engine), "score DESC, e.key"
         else:

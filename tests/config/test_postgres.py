@@ -19,6 +19,7 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/resources/test_curriculum_map.py",
     "tests/search/test_contract.py",
     "tests/search/test_database.py",
+    "tests/search/test_columns.py",
 ]
 
 pytestmark = pytest.mark.postgres
