@@ -75,7 +75,8 @@ from people.roles import Role  # noqa: E402
 
 WARM_UP_POSTS = 2
 POSTERS = 64  # replies rotate between them, well inside the per-person posting limit
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+# Sessions made here name the site's password backend, as a sign-in with a password would.
+BACKEND = "people.backends.PasswordBackend"
 COMMAND = (
     "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.fanout"
 )

@@ -53,16 +53,19 @@ class Columns:
     codes: dict[str, dict[str, int]] = field(default_factory=lambda: {c: {} for c in CODED})
     # How many rows were held when dead rows were last counted (see _compacted).
     checked_at: int = 0
+    # Ids that matched but had no row when read (deleted in between, or words left behind by
+    # a table emptied by hand): ids are never reused, so they are not read for again.
+    absent: np.ndarray = field(default_factory=lambda: NOTHING)
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays.get(name, NOTHING)
 
     def missing(self, ids: np.ndarray) -> np.ndarray:
-        known = self.arrays.get("id")
-        if known is None or not len(known):
-            return ids
-        positions = np.minimum(np.searchsorted(known, ids), len(known) - 1)
-        return ids[known[positions] != ids]
+        """The ids not held, leaving out those already found to have no row."""
+        return _not_in(_not_in(ids, self["id"]), self.absent)
+
+    def unheld(self, ids: np.ndarray) -> np.ndarray:
+        return _not_in(ids, self["id"])
 
     def positions(self, ids: np.ndarray) -> np.ndarray:
         """Where each id's row is (every id must be held)."""
@@ -70,6 +73,14 @@ class Columns:
 
     def code(self, column: str, value: str) -> int:
         return self.codes[column].get(value, MISSING - 1)
+
+    def with_rows_for(self, cursor, wanted: np.ndarray) -> "Columns":
+        """A copy holding the wanted ids' rows, or noting that they have none."""
+        if not len(wanted):
+            return self
+        read = self.with_rows_from(cursor, int(wanted.min()))
+        gone = _not_in(wanted, read["id"])
+        return replace(read, absent=np.union1d(self.absent, gone)) if len(gone) else read
 
     def with_rows_from(self, cursor, first: int) -> "Columns":
         """A copy with every row whose id is `first` or more read again from the database
@@ -101,7 +112,16 @@ class Columns:
             )
             for name, known in self.arrays.items()
         }
-        return Columns(self.generation, arrays, codes, checked_at=self.checked_at)
+        return Columns(
+            self.generation, arrays, codes, checked_at=self.checked_at, absent=self.absent
+        )
+
+
+def _not_in(ids: np.ndarray, sorted_ids: np.ndarray) -> np.ndarray:
+    if not len(sorted_ids) or not len(ids):
+        return ids
+    positions = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return ids[sorted_ids[positions] != ids]
 
 
 def _arrays(rows: list[tuple], codes: dict[str, dict[str, int]]) -> dict[str, np.ndarray]:
@@ -149,7 +169,7 @@ def columns_for(cursor, ids: np.ndarray) -> Columns:
             _shared = Columns(current)
         missing = _shared.missing(ids)
         if len(missing):
-            _shared = _shared.with_rows_from(cursor, int(missing.min()))
+            _shared = _shared.with_rows_for(cursor, missing)
             if len(_shared["id"]) > _shared.checked_at * GROWTH:
                 _shared = _compacted(cursor, _shared)
         return _shared
