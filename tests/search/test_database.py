@@ -53,6 +53,20 @@ def test_the_words_table_is_fts5_on_sqlite_and_a_tsvector_on_postgresql(db):
                 "AND indexname = 'search_indexed_text_document'"
             )
             assert "gin" in cursor.fetchone()[0].lower()
+            # Ranking a common word reads every match's row: the words table holds no text.
+            cursor.execute(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE table_name IN ('search_indexed_text', 'search_indexed_display_text') "
+                "ORDER BY table_name, ordinal_position"
+            )
+            columns: dict[str, list[str]] = {}
+            for table, column in cursor.fetchall():
+                columns.setdefault(table, []).append(column)
+            shown = ["id", "title", "summary", "tags", "curriculum", "body"]
+            assert columns == {
+                "search_indexed_text": ["id", "document", "title_words"],
+                "search_indexed_display_text": shown,
+            }
 
 
 def test_a_term_is_expanded_with_its_synonyms_several_words_as_a_phrase():
@@ -143,3 +157,29 @@ def test_re_indexing_a_record_keeps_one_copy(backend, indexed):
     backend.index([first, dataclasses.replace(first, title="Renamed")])
     assert sum(backend.counts().values()) == len(indexed.records)
     assert backend.search(SearchRequest(terms=("renamed",)), None).total == 1
+
+
+def test_on_postgresql_a_record_leaves_its_words_and_display_text_together(backend, db):
+    if connection.vendor != "postgresql":
+        pytest.skip("the display text has its own table only on PostgreSQL")
+
+    def rows() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT COUNT(*) FROM search_indexed_text), "
+                "(SELECT COUNT(*) FROM search_indexed_display_text)"
+            )
+            return cursor.fetchone()
+
+    first = record(1, "Fractions of amounts", body="Halves and quarters of a number line")
+    backend.index([first, record(2, "Fraction walls")])
+    backend.index([dataclasses.replace(first, title="Fractions of quantities")])
+    assert rows() == (2, 2)
+    (hit,) = backend.search(SearchRequest(terms=("quantities",)), None).hits
+    assert hit.title_html == "Fractions of <mark>quantities</mark>"
+    (hit,) = backend.search(SearchRequest(terms=("quarters",)), None).hits
+    assert "<mark>quarters</mark>" in hit.snippet
+    backend.delete([first.key])
+    assert rows() == (1, 1)
+    backend.rebuild([record(3, "Photosynthesis")])
+    assert rows() == (1, 1)
