@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 
 from networks.models import Subject
+from people.backends import IDENTITY_PROVIDER_BACKEND
 from people.models import Person, School
 from people.roles import Role
 
@@ -109,3 +110,10 @@ def trust_admin() -> Person:
         school=None,
         roles=[Role.TRUST_ADMIN],
     )
+
+
+def sign_in_with_identity_provider(client, person: Person) -> None:
+    """Sign a persona in as staff usually do, through the trust's identity provider, whose
+    sessions are never asked for a one-time code. Password sign-in and its code step are
+    tested in tests/people/test_two_step.py."""
+    client.force_login(person, backend=IDENTITY_PROVIDER_BACKEND)

@@ -13,6 +13,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from people.two_step import TwoStepSocketMiddleware  # noqa: E402
 from resources.uploads import UploadLimitMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
@@ -20,7 +21,8 @@ application = ProtocolTypeRouter(
         # Refuses oversized bodies before Django spools them to disk.
         "http": UploadLimitMiddleware(django_asgi_app),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            # An admin's password session counts only once its one-time code is given.
+            AuthMiddlewareStack(TwoStepSocketMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

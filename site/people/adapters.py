@@ -29,6 +29,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from requests import RequestException
 
+from people.backends import IDENTITY_PROVIDER_BACKEND
 from people.models import Person, School
 from people.roles import Role
 
@@ -218,6 +219,7 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
         else:
             person = Person.objects.filter(email__iexact=email).first()
             if person is None:
+                sociallogin.user.backend = IDENTITY_PROVIDER_BACKEND
                 return  # allauth signs them up: see populate_user and save_user
             provider_id = sociallogin.account.provider
             if SocialAccount.objects.filter(user=person, provider=provider_id).exists():
@@ -243,6 +245,9 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             self._keep_in_step(person, email=email, first_name=first_name, last_name=last_name)
             if not sociallogin.is_existing:
                 sociallogin.connect(request, person)
+        # Names the session as the identity provider's, which does multi-factor itself, so
+        # admins are not asked for a code as well (people.two_step).
+        sociallogin.user.backend = IDENTITY_PROVIDER_BACKEND
         logger.info("Signed in person=%s provider=%s", person.pk, sociallogin.account.provider)
 
     def _keep_in_step(self, person: Person, *, email: str, first_name: str, last_name: str):

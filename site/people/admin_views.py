@@ -1,13 +1,18 @@
-"""The trust admins' staff import page in the Wagtail admin."""
+"""The trust admins' pages in the Wagtail admin: staff import, and resetting an admin's
+authenticator app."""
 
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from wagtail.admin.auth import permission_required
 
+from people import two_step
 from people.forms import StaffImportForm
 from people.staff_import import COLUMNS, example_csv, staff_import
 
 STAFF_IMPORT_PERMISSION = "people.add_person"
+AUTHENTICATOR_RESET_PERMISSION = "otp_totp.delete_totpdevice"
 
 
 @permission_required(STAFF_IMPORT_PERMISSION)
@@ -35,3 +40,27 @@ def staff_import_template(request: HttpRequest) -> HttpResponse:
     response = HttpResponse("\ufeff" + example_csv(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="staff-import-template.csv"'
     return response
+
+
+@permission_required(AUTHENTICATOR_RESET_PERMISSION)
+def authenticator_apps_view(request: HttpRequest) -> HttpResponse:
+    """Who has an authenticator app set up, and a reset for someone who lost theirs: their next
+    password sign-in sets up a new one."""
+    if request.method == "POST":
+        person = two_step.authenticator_reset(
+            person_id=request.POST.get("person", ""), by=request.user
+        )
+        if person is None:
+            messages.error(request, "That authenticator app cannot be reset here.")
+        else:
+            messages.success(
+                request,
+                f"{person.name}'s authenticator app has been reset. They set up a new one "
+                "the next time they sign in with their password.",
+            )
+        return redirect("people_authenticator_apps")
+    return TemplateResponse(
+        request,
+        "people/admin/authenticator_apps.html",
+        {"people": two_step.people_with_authenticator_apps()},
+    )

@@ -1,4 +1,5 @@
-"""Password sign-in, which a trust can keep for named trust admins only."""
+"""Password sign-in, which a trust can keep for named trust admins only; and the backend that
+names sessions opened through the trust's identity provider."""
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
@@ -24,3 +25,15 @@ class PasswordBackend(ModelBackend):
         if not may_use_password(email):
             return None
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+IDENTITY_PROVIDER_BACKEND = "people.backends.IdentityProviderBackend"
+
+
+class IdentityProviderBackend(ModelBackend):
+    """Checks no credentials: it only names the sessions that people.adapters opens after the
+    trust's identity provider signed someone in, so that they can be told apart from password
+    sessions (people.two_step), and loads their person on later requests."""
+
+    def authenticate(self, request: HttpRequest | None, **credentials) -> None:
+        return None

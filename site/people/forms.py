@@ -37,6 +37,31 @@ class SignInForm(AuthenticationForm):
         return super().clean()
 
 
+class TwoStepCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=20,
+        help_text="6 digits. A new code appears every 30 seconds.",
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "autofocus": True,
+                "spellcheck": "false",
+            }
+        ),
+        error_messages={"required": "Enter the 6-digit code from your authenticator app."},
+    )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"[0-9]{6}", code):
+            raise forms.ValidationError(
+                "Enter the 6-digit code from your authenticator app, using numbers only."
+            )
+        return code
+
+
 class HomeSchoolForm(forms.Form):
     school = forms.ModelChoiceField(
         School.objects.order_by("name"),

@@ -67,6 +67,9 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         "networks.view_network",
         "wagtailcore.change_site",
         "cms.change_trustbranding",
+        # Resetting an admin's authenticator app (people.two_step).
+        "otp_totp.view_totpdevice",
+        "otp_totp.delete_totpdevice",
     ],
 }
 

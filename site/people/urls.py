@@ -6,6 +6,7 @@ from django.urls import path, reverse_lazy
 
 from people import views
 from people.forms import StaffPasswordResetForm
+from people.two_step import two_step_exempt
 
 app_name = "people"
 
@@ -17,7 +18,9 @@ def public(view: Callable) -> Callable:
 urlpatterns = [
     path("sign-in/", public(views.SignInView.as_view()), name="sign_in"),
     path("sign-in/home-school/", views.choose_school, name="choose_school"),
-    path("sign-out/", auth_views.LogoutView.as_view(), name="sign_out"),
+    path("sign-in/code/", views.two_step_code, name="two_step_code"),
+    path("sign-in/authenticator-app/", views.two_step_set_up, name="two_step_set_up"),
+    path("sign-out/", two_step_exempt(auth_views.LogoutView.as_view()), name="sign_out"),
     path(
         "password-reset/",
         public(

@@ -13,10 +13,17 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from requests import RequestException
 
-from people import selectors, services
+from people import selectors, services, two_step
 from people.adapters import Refusal, refusal_response
-from people.forms import DirectoryFilterForm, HomeSchoolForm, ProfileForm, SignInForm
+from people.forms import (
+    DirectoryFilterForm,
+    HomeSchoolForm,
+    ProfileForm,
+    SignInForm,
+    TwoStepCodeForm,
+)
 from people.models import Person
+from people.two_step import two_step_exempt
 
 logger = logging.getLogger("people.sign_in")
 
@@ -169,3 +176,76 @@ def choose_school(request: HttpRequest) -> HttpResponse:
         {"form": form, "next": next_url},
         status=400 if form.errors else 200,
     )
+
+
+# The second step for admins who signed in with a password (people.two_step).
+
+
+def _safe_next(request: HttpRequest) -> str:
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return settings.LOGIN_REDIRECT_URL
+
+
+def _check(request: HttpRequest, form: TwoStepCodeForm, device) -> bool:
+    if not form.is_valid():
+        return False
+    result = two_step.check_code(
+        device, form.cleaned_data["code"], address=request.META.get("REMOTE_ADDR", "-")
+    )
+    if not result.accepted:
+        form.add_error("code", result.message)
+    return result.accepted
+
+
+@two_step_exempt
+def two_step_set_up(request: HttpRequest) -> HttpResponse:
+    """An admin with no authenticator app set up yet adds one: the secret is shown as a QR code
+    and as text, and a code from the app confirms it."""
+    next_url = _safe_next(request)
+    if not two_step.step_outstanding(request.user, request.session):
+        return redirect(next_url)
+    if two_step.confirmed_device(request.user) is not None:
+        # Only a code from the app already set up lets a session in; a trust admin can reset it.
+        return redirect(two_step.step_url(request.user, next_url))
+    device = two_step.device_to_set_up(request.user)
+    form = TwoStepCodeForm(request.POST or None)
+    if request.method == "POST" and _check(request, form, device):
+        device = two_step.device_confirm(device=device)
+        two_step.pass_step(request, device)
+        messages.success(
+            request,
+            "Your authenticator app is set up. Keep it with you: "
+            "you will need a code from it each time you sign in with a password.",
+        )
+        return redirect(next_url)
+    context = {
+        "form": form,
+        "next": next_url,
+        "secret": two_step.secret_for_typing(device),
+        "qr_code": two_step.qr_code_svg(device),
+        "two_step_outstanding": True,
+    }
+    return render(
+        request, "people/two_step_set_up.html", context, status=400 if form.errors else 200
+    )
+
+
+@two_step_exempt
+def two_step_code(request: HttpRequest) -> HttpResponse:
+    """An admin who signed in with a password gives the code their authenticator app shows."""
+    next_url = _safe_next(request)
+    if not two_step.step_outstanding(request.user, request.session):
+        return redirect(next_url)
+    device = two_step.confirmed_device(request.user)
+    if device is None:
+        return redirect(two_step.step_url(request.user, next_url))
+    form = TwoStepCodeForm(request.POST or None)
+    if request.method == "POST" and _check(request, form, device):
+        two_step.pass_step(request, device)
+        return redirect(next_url)
+    context = {"form": form, "next": next_url, "two_step_outstanding": True}
+    return render(request, "people/two_step_code.html", context, status=400 if form.errors else 200)

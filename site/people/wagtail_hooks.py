@@ -54,6 +54,11 @@ def register_staff_import_urls() -> list:
             admin_views.staff_import_template,
             name="people_staff_import_template",
         ),
+        path(
+            "authenticator-apps/",
+            admin_views.authenticator_apps_view,
+            name="people_authenticator_apps",
+        ),
     ]
 
 
@@ -66,4 +71,16 @@ class StaffImportMenuItem(MenuItem):
 def register_staff_import_menu_item() -> MenuItem:
     return StaffImportMenuItem(
         "Staff import", reverse("people_staff_import"), icon_name="user", order=250
+    )
+
+
+class AuthenticatorAppsMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(admin_views.AUTHENTICATOR_RESET_PERMISSION)
+
+
+@hooks.register("register_settings_menu_item")
+def register_authenticator_apps_menu_item() -> MenuItem:
+    return AuthenticatorAppsMenuItem(
+        "Authenticator apps", reverse("people_authenticator_apps"), icon_name="lock", order=260
     )

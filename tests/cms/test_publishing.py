@@ -16,6 +16,7 @@ from cms.models import (
     SharedFocusPage,
 )
 from tests.cms import factories as cms
+from tests.factories import sign_in_with_identity_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +46,7 @@ def add_news_url(news_index: NewsIndexPage) -> str:
 def test_a_central_team_member_creates_and_publishes_news_in_the_admin(
     client, central_team_editor, trust_pages
 ) -> None:
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     school = trust_pages["oakfield"]
 
     response = client.post(
@@ -64,7 +65,7 @@ def test_a_central_team_member_creates_and_publishes_news_in_the_admin(
 
 
 def test_central_team_publishing_can_be_scheduled(client, central_team_editor, trust_pages) -> None:
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     go_live = timezone.localtime() + datetime.timedelta(days=3)
 
     client.post(
@@ -125,7 +126,7 @@ def test_there_is_only_one_home_page_news_index_and_principles_index(trust_pages
 def test_the_central_team_can_open_every_page_type_in_the_editor(
     client, central_team_editor, trust_pages, name
 ) -> None:
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     page = trust_pages[name][0] if name == "principles" else trust_pages[name]
 
     response = client.get(reverse("wagtailadmin_pages:edit", args=(page.pk,)))
@@ -136,7 +137,7 @@ def test_the_central_team_can_open_every_page_type_in_the_editor(
 def test_the_central_team_can_choose_a_school_for_a_practice_example(
     client, central_team_editor, trust_pages
 ) -> None:
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
 
     response = client.get(reverse("wagtailsnippetchoosers_people_school:choose"))
 

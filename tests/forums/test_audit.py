@@ -12,7 +12,7 @@ from django.utils import timezone
 from forums import moderation
 from forums.models import AuditEntry
 from forums.moderation_views import AUDIT_PAGE_SIZE, spreadsheet_safe
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ EXPORT = reverse("forums:audit_export")
 
 @pytest.fixture
 def admin_client(client, trust_admin):
-    client.force_login(trust_admin)
+    sign_in_with_identity_provider(client, trust_admin)
     return client
 
 
@@ -37,7 +37,7 @@ def rows(response) -> list[list[str]]:
 def test_the_log_and_its_export_are_forbidden_to_everyone_but_trust_admins(
     client, persona, request
 ):
-    client.force_login(request.getfixturevalue(persona))
+    sign_in_with_identity_provider(client, request.getfixturevalue(persona))
 
     assert client.get(AUDIT).status_code == 403
     assert client.get(EXPORT).status_code == 403
@@ -196,5 +196,5 @@ def test_neither_the_log_nor_the_export_names_an_anonymous_author(admin_client, 
 
 
 def test_a_superuser_reads_the_log(client):
-    client.force_login(PersonFactory(is_superuser=True))
+    sign_in_with_identity_provider(client, PersonFactory(is_superuser=True))
     assert client.get(AUDIT).status_code == 200

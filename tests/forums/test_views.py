@@ -10,7 +10,7 @@ from django.urls import reverse
 from forums import services
 from forums.models import Forum, Post, PostRevision, Thread, ThreadRead
 from tests import factories
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.forums.factories import PostFactory, ThreadFactory
 from tests.networks.factories import MembershipFactory, NetworkFactory
 
@@ -86,7 +86,7 @@ def test_the_permission_matrix_for_a_private_networks_forum(
 ):
     person = persona(who, private_forum["network"])
     if person is not None:
-        client.force_login(person)
+        sign_in_with_identity_provider(client, person)
 
     response = request(
         client, action, private_forum["forum"], private_forum["thread"], private_forum["post"]
@@ -120,7 +120,7 @@ def test_the_index_lists_trust_forums_and_my_networks_forums(staff_client, prima
     [("primary_teacher", False, False), ("moderator", True, False), ("trust_admin", True, True)],
 )
 def test_the_index_links_to_what_each_person_may_use(client, request, who, queue, audit):
-    client.force_login(request.getfixturevalue(who))
+    sign_in_with_identity_provider(client, request.getfixturevalue(who))
 
     html = client.get(reverse("forums:index")).content.decode()
 
@@ -134,7 +134,7 @@ def test_announcements_offer_no_start_button_to_staff(staff_client, client, cent
     url = Forum.objects.get(slug="announcements").get_absolute_url()
 
     assert "Start a thread" not in staff_client.get(url).content.decode()
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     assert "Start a thread" in client.get(url).content.decode()
 
 
@@ -330,7 +330,7 @@ def test_the_permission_matrix_for_a_trust_forum(client, who, action, expected):
     post = PostFactory(thread__forum=forum)
     person = persona(who, None)
     if person is not None:
-        client.force_login(person)
+        sign_in_with_identity_provider(client, person)
 
     response = request(client, action, forum, post.thread, post)
 

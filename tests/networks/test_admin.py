@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from networks.models import Network, Subject
+from tests.factories import sign_in_with_identity_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def grant(person, *codenames: str) -> None:
 
 
 def test_a_trust_admin_adds_a_subject(client, trust_admin):
-    client.force_login(trust_admin)
+    sign_in_with_identity_provider(client, trust_admin)
 
     response = client.post(
         reverse("wagtailsnippets_networks_subject:add"), {"name": "Classical civilisation"}
@@ -28,7 +29,7 @@ def test_a_trust_admin_adds_a_subject(client, trust_admin):
 
 def test_the_central_team_creates_a_network_ticking_its_phases(client, central_team_editor):
     grant(central_team_editor, "add_network", "change_network", "view_network")
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     add_url = reverse("wagtailsnippets_networks_network:add")
 
     form = client.get(add_url).content.decode()

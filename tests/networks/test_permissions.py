@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from networks.models import JoinRequest, Membership, Network
 from tests import factories
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.networks.factories import JoinRequestFactory, MembershipFactory, NetworkFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +131,7 @@ def test_the_permission_matrix(client, visibility, who, action):
     scene = make_scene(visibility)
     person = persona(who, scene)
     if person is not None:
-        client.force_login(person)
+        sign_in_with_identity_provider(client, person)
     was_member = person is not None and scene.network.memberships.filter(person=person).exists()
     before = snapshot(scene.network)
 

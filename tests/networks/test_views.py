@@ -5,7 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from networks.models import JoinRequest, Membership
 from networks.permissions import is_member
-from tests.factories import PersonFactory, SchoolFactory
+from tests.factories import PersonFactory, SchoolFactory, sign_in_with_identity_provider
 from tests.networks.factories import (
     JoinRequestFactory,
     MembershipFactory,
@@ -406,7 +406,7 @@ def test_deciding_twice_or_without_a_decision_shows_a_message(staff_client, prim
 
 
 def test_a_request_from_another_network_is_not_found(staff_client, central_team_editor):
-    staff_client.force_login(central_team_editor)
+    sign_in_with_identity_provider(staff_client, central_team_editor)
     asked = JoinRequestFactory()
 
     response = staff_client.post(

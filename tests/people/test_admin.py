@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from people.models import Person, School
 from people.staff_import import COLUMNS
-from tests.factories import SchoolFactory
+from tests.factories import SchoolFactory, sign_in_with_identity_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ GOOD = (
 @pytest.fixture
 def admin_client(client, trust_admin):
     SchoolFactory(name="Oakfield Primary", urn="141001")
-    client.force_login(trust_admin)
+    sign_in_with_identity_provider(client, trust_admin)
     return client
 
 
@@ -105,7 +105,7 @@ def test_the_example_template_downloads_as_a_csv(admin_client):
 def test_a_central_team_editor_without_the_add_person_permission_cannot_import(
     client, central_team_editor
 ):
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
 
     response = upload(client, GOOD)
 

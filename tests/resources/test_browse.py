@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from resources import selectors, views
 from resources.models import Resource
-from tests.factories import SchoolFactory
+from tests.factories import SchoolFactory, sign_in_with_identity_provider
 from tests.networks.factories import NetworkFactory
 from tests.resources.factories import ResourceFactory
 
@@ -149,7 +149,7 @@ def test_an_unknown_sort_falls_back_to_newest(central_team_editor, library):
 
 
 def test_the_browse_page_reads_filters_from_the_query_string(client, central_team_editor, library):
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     response = client.get(
         reverse("resources:index"), {"key_stage": "ks2", "subject": "mathematics"}
     )
@@ -161,7 +161,7 @@ def test_the_browse_page_reads_filters_from_the_query_string(client, central_tea
 
 
 def test_nonsense_filters_are_ignored_rather_than_failing(client, central_team_editor, library):
-    client.force_login(central_team_editor)
+    sign_in_with_identity_provider(client, central_team_editor)
     response = client.get(
         reverse("resources:index"), {"key_stage": "ks9", "page": "many", "sort": "x"}
     )
@@ -180,7 +180,7 @@ def test_a_page_of_browse_results_costs_the_same_number_of_queries_whatever_its_
 ):
     make_many(55)
     monkeypatch.setattr(views, "BROWSE_PAGE_SIZE", page_size)
-    client.force_login(primary_teacher)
+    sign_in_with_identity_provider(client, primary_teacher)
     client.get(reverse("resources:index"))  # warm the session and role caches
     with django_assert_max_num_queries(16):
         response = client.get(
@@ -191,7 +191,7 @@ def test_a_page_of_browse_results_costs_the_same_number_of_queries_whatever_its_
 
 def test_browse_query_count_does_not_grow_with_page_size(client, primary_teacher, monkeypatch):
     make_many(55)
-    client.force_login(primary_teacher)
+    sign_in_with_identity_provider(client, primary_teacher)
     client.get(reverse("resources:index"))  # warm the site and branding caches
     counts = {}
     for page_size in [10, 50]:
@@ -209,7 +209,7 @@ def test_a_broad_search_says_more_than_and_asks_for_narrower_filters(
     make_many(7)
     monkeypatch.setattr(views, "BROWSE_COUNT_LIMIT", 5)
     monkeypatch.setattr(views, "BROWSE_PAGE_SIZE", 2)
-    client.force_login(primary_teacher)
+    sign_in_with_identity_provider(client, primary_teacher)
     response = client.get(reverse("resources:index"))
     page = response.content.decode()
     assert "More than 5 resources found" in page
@@ -227,7 +227,7 @@ def test_endorsed_only_lists_only_recommended_resources(central_team_editor):
 
 def test_filter_options_are_escaped(client, primary_teacher):
     NetworkFactory(name='<script>alert("x")</script> network')
-    client.force_login(primary_teacher)
+    sign_in_with_identity_provider(client, primary_teacher)
     page = client.get(reverse("resources:index"), {"network": "x"}).content.decode()
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; network" in page

@@ -15,7 +15,7 @@ from django.urls import reverse
 from networks.curriculum import Phase, YearGroup
 from networks.models import Network
 from resources.models import Resource, Strand, Unit
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.networks.factories import MembershipFactory, NetworkFactory
 from tests.resources.factories import ResourceFactory
 
@@ -55,7 +55,7 @@ def _client_for(who: str, network: Network, central_team_editor) -> Client:
         person = MembershipFactory(network=network, lead=True).person
     else:
         person = central_team_editor
-    client.force_login(person)
+    sign_in_with_identity_provider(client, person)
     return client
 
 
@@ -133,7 +133,8 @@ def test_who_may_edit_the_map(who, private, central_team_editor):
 def test_editing_needs_the_csrf_token(central_team_editor):
     world = _map()
     client = Client(enforce_csrf_checks=True)
-    client.force_login(MembershipFactory(network=world.network, lead=True).person)
+    lead = MembershipFactory(network=world.network, lead=True).person
+    sign_in_with_identity_provider(client, lead)
 
     response = client.post(
         reverse("resources:strand_add", kwargs={"slug": world.network.slug}), {"name": "Number"}
@@ -152,7 +153,8 @@ def test_an_unknown_unit_is_not_found(staff_client):
 
 def _lead_client(world: Map) -> Client:
     client = Client()
-    client.force_login(MembershipFactory(network=world.network, lead=True).person)
+    lead = MembershipFactory(network=world.network, lead=True).person
+    sign_in_with_identity_provider(client, lead)
     return client
 
 
@@ -472,7 +474,7 @@ def test_a_lead_removes_a_strand_after_confirming():
 def test_adding_a_unit_before_any_strand_exists_asks_for_a_strand_first():
     network = NetworkFactory(name="Art")
     client = Client()
-    client.force_login(MembershipFactory(network=network, lead=True).person)
+    sign_in_with_identity_provider(client, MembershipFactory(network=network, lead=True).person)
 
     response = client.get(reverse("resources:unit_add", kwargs={"slug": network.slug}))
 

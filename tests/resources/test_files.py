@@ -10,7 +10,7 @@ from django.urls import reverse
 from resources import files
 from resources.files import UploadRejected, file_add, file_version_add
 from resources.models import FileVersion, Resource, ResourceFile
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.networks.factories import MembershipFactory, NetworkFactory
 from tests.resources import filemakers
 from tests.resources.factories import ResourceFactory
@@ -241,7 +241,7 @@ def test_a_duplicate_file_in_the_same_resource_is_refused_on_the_page(staff_clie
 
 
 def test_someone_who_cannot_edit_the_resource_cannot_open_the_upload_page(client, resource):
-    client.force_login(PersonFactory())
+    sign_in_with_identity_provider(client, PersonFactory())
 
     response = client.get(reverse("resources:file_upload", kwargs={"pk": resource.pk}))
 
@@ -300,7 +300,7 @@ def _file_on(resource: Resource, kind: str = "pdf", name: str | None = None) -> 
 
 def test_any_member_of_staff_may_download_from_an_open_network(client, resource):
     version = _file_on(resource)
-    client.force_login(PersonFactory())
+    sign_in_with_identity_provider(client, PersonFactory())
 
     assert _download(client, version).status_code == 200
 
@@ -320,7 +320,7 @@ def test_private_network_files_are_for_members_and_the_central_team(
         "member": lambda: MembershipFactory(network=network).person,
         "central_team": lambda: central_team_editor,
     }[who]()
-    client.force_login(person)
+    sign_in_with_identity_provider(client, person)
 
     assert _download(client, version).status_code == status
 
@@ -338,7 +338,7 @@ def test_draft_files_are_for_the_author_and_the_networks_leads(db, client, who, 
         "member": lambda: MembershipFactory(network=network).person,
         "stranger": PersonFactory,
     }[who]()
-    client.force_login(person)
+    sign_in_with_identity_provider(client, person)
 
     assert _download(client, version).status_code == status
 
@@ -404,7 +404,7 @@ def test_previews_follow_the_same_permissions_as_downloads(db, client):
     network = NetworkFactory(private=True)
     author = MembershipFactory(network=network).person
     version = _file_on(ResourceFactory(network=network, author=author))
-    client.force_login(PersonFactory())
+    sign_in_with_identity_provider(client, PersonFactory())
 
     response = client.get(reverse("resources:file_preview", kwargs={"version_pk": version.pk}))
 
@@ -471,7 +471,7 @@ def test_the_history_of_a_private_networks_file_is_hidden_from_non_members(db, c
     network = NetworkFactory(private=True)
     author = MembershipFactory(network=network).person
     version = _file_on(ResourceFactory(network=network, author=author))
-    client.force_login(PersonFactory())
+    sign_in_with_identity_provider(client, PersonFactory())
 
     response = client.get(reverse("resources:file_history", kwargs={"file_pk": version.file.pk}))
 

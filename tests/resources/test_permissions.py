@@ -75,7 +75,7 @@ def world() -> World:
 def client_for(world: World, persona: str) -> Client:
     client = Client()
     if persona != "anonymous":
-        client.force_login(world.people[persona])
+        factories.sign_in_with_identity_provider(client, world.people[persona])
     return client
 
 

@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "wagtail.contrib.forms",
@@ -69,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Admins who signed in with a password pass a one-time code before anything else.
+    "people.two_step.TwoStepMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -150,6 +154,9 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend, obeying STAFFROOM_LOCAL_SIGN_IN.
     "people.backends.PasswordBackend",
+    # Names sessions opened by the trust's identity provider (people.adapters); checks nothing.
+    # After the password backend, so a session made without naming one counts as a password's.
+    "people.backends.IdentityProviderBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -234,6 +241,13 @@ STAFFROOM_LOCAL_SIGN_IN = env("STAFFROOM_LOCAL_SIGN_IN", default="on")
 STAFFROOM_LOCAL_SIGN_IN_ADMINS = [
     email.lower() for email in env.list("STAFFROOM_LOCAL_SIGN_IN_ADMINS", default=[])
 ]
+
+# The one-time codes admins who sign in with a password give next (people.two_step, which
+# counts wrong codes itself: 5, then a 15-minute pause, rather than django-otp's doubling delays).
+OTP_TOTP_ISSUER = TRUST_NAME
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Django's admin lists the devices but never shows their secrets.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Failed sign-ins: lock an account-and-address pair after a few tries for a while.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)

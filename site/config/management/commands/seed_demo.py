@@ -58,5 +58,8 @@ class Command(BaseCommand):
             f"  A member of staff: {people_demo.TEACHER_EMAIL}\n"
             f"  The central team (publishes in Wagtail): {people_demo.EDITOR_EMAIL}\n"
             f"  A trust admin: {people_demo.ADMIN_EMAIL}\n"
-            f"  Password for every demo account: {people_demo.DEMO_PASSWORD}"
+            f"  Password for every demo account: {people_demo.DEMO_PASSWORD}\n"
+            "The central team and the trust admin then give a code from an authenticator app\n"
+            "(set up on first sign-in by scanning the QR code or typing the key). Without one,\n"
+            "`python manage.py two_step_code EMAIL` prints the code to type (development only)."
         )
