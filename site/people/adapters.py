@@ -5,9 +5,9 @@ refusal looks like.
 Only the trust's own organisations get in: Entra ID tokens must carry one of the trust's tenant
 ids (`tid`) and that tenant's issuer, Google tokens one of its hosted domains (`hd`), both read
 from the ID token (Microsoft's userinfo has no `tid`; Google's `hd` request parameter is only a
-hint to its account picker). Every refusal and failure is logged on the `people.sign_in`
-logger: the forums' audit log records moderators' actions and needs a person who acted, which a
-refused stranger is not.
+hint to its account picker). Every sign-in and every refusal is a SignInEvent, the audit trail
+trust admins read in the Wagtail admin (Settings, "Sign-in events"), and is logged on the
+`people.sign_in` logger.
 """
 
 import logging
@@ -30,8 +30,9 @@ from django.utils.http import urlencode
 from requests import RequestException
 
 from people.backends import IDENTITY_PROVIDER_BACKEND
-from people.models import Person, School
+from people.models import Person, School, SignInEvent
 from people.roles import Role
+from people.services import sign_in_event_record
 
 logger = logging.getLogger("people.sign_in")
 
@@ -117,6 +118,14 @@ def refusal_response(
         request.META.get("REMOTE_ADDR", "-"),
         detail or "-",
         extra={"refusal": refusal.value, "provider": provider_id, "email": email},
+    )
+    sign_in_event_record(
+        outcome=SignInEvent.Outcome.REFUSED,
+        request=request,
+        reason=refusal.value,
+        provider=provider_id,
+        email=email,
+        detail=detail,
     )
     status, title, message = REFUSALS[refusal]
     context = {
@@ -249,6 +258,13 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
         # admins are not asked for a code as well (people.two_step).
         sociallogin.user.backend = IDENTITY_PROVIDER_BACKEND
         logger.info("Signed in person=%s provider=%s", person.pk, sociallogin.account.provider)
+        sign_in_event_record(
+            outcome=SignInEvent.Outcome.SIGNED_IN,
+            request=request,
+            provider=sociallogin.account.provider,
+            email=email,
+            person=person,
+        )
 
     def _keep_in_step(self, person: Person, *, email: str, first_name: str, last_name: str):
         """Name and email follow the identity provider on every sign-in."""
@@ -287,6 +303,13 @@ class StaffSocialAccountAdapter(DefaultSocialAccountAdapter):
             query = urlencode({"next": wanted})
             sociallogin.state["next"] = f"{reverse('people:choose_school')}?{query}"
         logger.info("Signed up person=%s provider=%s", person.pk, sociallogin.account.provider)
+        sign_in_event_record(
+            outcome=SignInEvent.Outcome.SIGNED_UP,
+            request=request,
+            provider=sociallogin.account.provider,
+            email=person.email,
+            person=person,
+        )
         return person
 
     def on_authentication_error(

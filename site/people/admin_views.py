@@ -1,5 +1,5 @@
-"""The trust admins' pages in the Wagtail admin: staff import, and resetting an admin's
-authenticator app."""
+"""The trust admins' pages in the Wagtail admin: staff import, resetting an admin's
+authenticator app, and the sign-in events."""
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -9,10 +9,13 @@ from wagtail.admin.auth import permission_required
 
 from people import two_step
 from people.forms import StaffImportForm
+from people.models import SignInEvent
 from people.staff_import import COLUMNS, example_csv, staff_import
 
 STAFF_IMPORT_PERMISSION = "people.add_person"
 AUTHENTICATOR_RESET_PERMISSION = "otp_totp.delete_totpdevice"
+SIGN_IN_EVENTS_PERMISSION = "people.view_signinevent"
+SIGN_IN_EVENTS_SHOWN = 200
 
 
 @permission_required(STAFF_IMPORT_PERMISSION)
@@ -63,4 +66,15 @@ def authenticator_apps_view(request: HttpRequest) -> HttpResponse:
         request,
         "people/admin/authenticator_apps.html",
         {"people": two_step.people_with_authenticator_apps()},
+    )
+
+
+@permission_required(SIGN_IN_EVENTS_PERMISSION)
+def sign_in_events_view(request: HttpRequest) -> HttpResponse:
+    """The latest sign-ins through the identity providers and the refusals, newest first."""
+    events = SignInEvent.objects.select_related("person")[:SIGN_IN_EVENTS_SHOWN]
+    return TemplateResponse(
+        request,
+        "people/admin/sign_in_events.html",
+        {"events": events, "shown": SIGN_IN_EVENTS_SHOWN},
     )

@@ -165,3 +165,32 @@ class Person(AbstractBaseUser, PermissionsMixin):
     @property
     def phase_labels(self) -> list[str]:
         return [Phase(phase).label for phase in self.phases if phase in Phase.values]
+
+
+class SignInEvent(models.Model):
+    """A sign-in through the trust's identity providers, or one refused: the audit trail of
+    who got in and who was turned away (and why), kept apart from the forums' moderation log,
+    which records what a person did."""
+
+    class Outcome(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in"
+        SIGNED_UP = "signed_up", "First sign-in"
+        REFUSED = "refused", "Refused"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # people.adapters.Refusal's value when refused.
+    reason = models.CharField(max_length=40, blank=True)
+    provider = models.CharField(max_length=40, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    person = models.ForeignKey(
+        "Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    address = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} {self.email or '-'} ({self.provider or '-'})"

@@ -70,6 +70,7 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
         # Resetting an admin's authenticator app (people.two_step).
         "otp_totp.view_totpdevice",
         "otp_totp.delete_totpdevice",
+        "people.view_signinevent",
     ],
 }
 

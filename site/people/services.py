@@ -1,9 +1,10 @@
+import ipaddress
 from collections.abc import Iterable
 
 from django.db import transaction
 
 from networks.models import Subject
-from people.models import Person, School
+from people.models import Person, School, SignInEvent
 
 PROFILE_FIELDS = ["display_name", "job_title", "school", "phases", "about"]
 
@@ -31,3 +32,31 @@ def profile_update(
         person.save(update_fields=PROFILE_FIELDS)
         person.subjects_taught.set(subjects_taught)
     return person
+
+
+def sign_in_event_record(
+    *,
+    outcome: str,
+    request=None,
+    reason: str = "",
+    provider: str = "",
+    email: str = "",
+    person: Person | None = None,
+    detail: str = "",
+) -> SignInEvent:
+    """Note a sign-in or a refusal in the audit trail. Its own write, outside any transaction
+    a refusal is about to roll back."""
+    address = request.META.get("REMOTE_ADDR") if request is not None else None
+    try:
+        ipaddress.ip_address(address or "")
+    except ValueError:
+        address = None
+    return SignInEvent.objects.create(
+        outcome=outcome,
+        reason=reason[:40],
+        provider=provider[:40],
+        email=email[:254],
+        person=person,
+        address=address,
+        detail=detail[:500],
+    )

@@ -59,6 +59,11 @@ def register_staff_import_urls() -> list:
             admin_views.authenticator_apps_view,
             name="people_authenticator_apps",
         ),
+        path(
+            "sign-in-events/",
+            admin_views.sign_in_events_view,
+            name="people_sign_in_events",
+        ),
     ]
 
 
@@ -83,4 +88,16 @@ class AuthenticatorAppsMenuItem(MenuItem):
 def register_authenticator_apps_menu_item() -> MenuItem:
     return AuthenticatorAppsMenuItem(
         "Authenticator apps", reverse("people_authenticator_apps"), icon_name="lock", order=260
+    )
+
+
+class SignInEventsMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(admin_views.SIGN_IN_EVENTS_PERMISSION)
+
+
+@hooks.register("register_settings_menu_item")
+def register_sign_in_events_menu_item() -> MenuItem:
+    return SignInEventsMenuItem(
+        "Sign-in events", reverse("people_sign_in_events"), icon_name="list-ul", order=270
     )

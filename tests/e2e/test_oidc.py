@@ -1,6 +1,7 @@
-"""Signing in with Microsoft in a real browser: the trust's tenant lands on the home page,
-another tenant is refused. The provider is emulate's Entra ID service on 127.0.0.1, configured
-as a SocialApp row (as a trust admin would in the Django admin), since the server runs in
+"""Signing in with Microsoft and Google in a real browser: the trust's tenant lands on the home
+page, another tenant and a consumer Gmail account are refused, and the central team reaches the
+Wagtail admin through the same route. The providers are emulate's Entra ID and Google services
+on 127.0.0.1, configured as SocialApp rows (as a trust admin would), since the server runs in
 another process."""
 
 import re
@@ -11,6 +12,7 @@ from allauth.socialaccount.models import SocialAccount, SocialApp
 from playwright.sync_api import Page, expect
 
 from people.models import Person
+from people.roles import Role
 from tests.e2e.conftest import assert_axe_clean
 from tests.factories import PersonFactory
 from tests.oidc.provider import OIDCProvider, ProviderUser, oidc_provider
@@ -24,12 +26,15 @@ trust_teacher = ProviderUser("a.khan@oakfield-trust.org.uk", "Aisha Khan")
 other_tenant_teacher = ProviderUser(
     "j.smith@another-trust.org.uk", "John Smith", tenant_id=OTHER_TENANT
 )
+central_team_editor = ProviderUser("sam.reid@oakfield-trust.org.uk", "Sam Reid")
+TRUST_DOMAIN = "oakfield-trust.org.uk"
+gmail_user = ProviderUser("ravi.patel.home@gmail.com", "Ravi Patel")
 
 
 @pytest.fixture(scope="module")
 def entra(asgi_server: str) -> Iterator[OIDCProvider]:
     callback = f"{asgi_server}/accounts/oidc/entra/login/callback/"
-    users = [trust_teacher, other_tenant_teacher]
+    users = [trust_teacher, other_tenant_teacher, central_team_editor]
     with oidc_provider("entra", [callback], users, tenant_id=TRUST_TENANT) as provider:
         yield provider
 
@@ -52,8 +57,33 @@ def microsoft(live_url: str, entra: OIDCProvider) -> SocialApp:
     )
 
 
-def sign_in_with_microsoft(page: Page, user: ProviderUser) -> None:
-    page.goto("/")
+@pytest.fixture(scope="module")
+def google_provider(asgi_server: str) -> Iterator[OIDCProvider]:
+    callback = f"{asgi_server}/accounts/oidc/google/login/callback/"
+    with oidc_provider("google", [callback], [gmail_user]) as provider:
+        yield provider
+
+
+@pytest.fixture
+def google(live_url: str, google_provider: OIDCProvider) -> SocialApp:
+    return SocialApp.objects.create(
+        provider="openid_connect",
+        provider_id="google",
+        name="Google",
+        client_id=google_provider.client_id,
+        secret=google_provider.client_secret,
+        settings={
+            "kind": "google",
+            "server_url": google_provider.server_url,
+            "hosted_domains": [TRUST_DOMAIN],
+            "token_auth_method": google_provider.token_auth_method,
+            "oauth_pkce_enabled": True,
+        },
+    )
+
+
+def sign_in_with_microsoft(page: Page, user: ProviderUser, start: str = "/") -> None:
+    page.goto(start)
     page.get_by_role("button", name="Sign in with Microsoft").click()
     # emulate's account picker also lists a default account: choose ours by its email.
     page.get_by_role("button", name=user.email).click()
@@ -85,3 +115,32 @@ def test_a_teacher_from_another_tenant_is_refused(page: Page, microsoft: SocialA
     assert not Person.objects.exists()
     page.get_by_role("link", name="Back to the sign-in page").click()
     expect(page.get_by_role("heading", name="Sign in", exact=True)).to_be_visible()
+
+
+def test_a_consumer_gmail_account_is_refused(page: Page, google: SocialApp) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Sign in with Google").click()
+    page.get_by_role("button", name=gmail_user.email).click()
+
+    expect(
+        page.get_by_role("heading", name="This account isn't from one of the trust's organisations")
+    ).to_be_visible()
+    assert not Person.objects.exists()
+
+
+def test_the_central_team_reaches_the_wagtail_admin_through_the_same_route(
+    page: Page, microsoft: SocialApp
+) -> None:
+    PersonFactory(
+        email=central_team_editor.email,
+        first_name="Sam",
+        last_name="Reid",
+        school=None,
+        roles=[Role.CENTRAL_TEAM],
+    )
+
+    sign_in_with_microsoft(page, central_team_editor, start="/admin/")
+
+    page.wait_for_url(re.compile(r"^http://127\.0\.0\.1:\d+/admin/$"))
+    # Wagtail's dashboard (its own heading style), not a sign-in page or a code step.
+    expect(page.locator("h1.w-h1")).to_contain_text("Staffroom")

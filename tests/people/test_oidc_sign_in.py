@@ -14,7 +14,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group
 
 from people.adapters import organisation_refusal
-from people.models import Person
+from people.models import Person, SignInEvent
 from people.roles import Role
 from people.staff_import import COLUMNS, staff_import
 from tests.factories import PASSWORD, PersonFactory, SchoolFactory
@@ -188,11 +188,15 @@ def import_staff(*rows: str) -> None:
 
 
 def refusals(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [
+    """The refusals logged, which must also be the refusals in the audit trail."""
+    logged = [
         record.refusal
         for record in caplog.records
         if record.name == "people.sign_in" and hasattr(record, "refusal")
     ]
+    recorded = SignInEvent.objects.filter(outcome=SignInEvent.Outcome.REFUSED).order_by("pk")
+    assert [event.reason for event in recorded] == logged
+    return logged
 
 
 @live
@@ -232,6 +236,9 @@ def test_a_trust_teacher_signs_in_with_microsoft_as_their_imported_staff_record(
     account = SocialAccount.objects.get()
     assert (account.user_id, account.provider) == (person.pk, "entra")
     assert account.extra_data["id_token"]["tid"] == TRUST_TENANT
+    event = SignInEvent.objects.get()
+    assert (event.outcome, event.person, event.provider) == ("signed_in", person, "entra")
+    assert (event.email, event.address) == (trust_teacher.email.lower(), "127.0.0.1")
 
 
 @live
