@@ -97,3 +97,33 @@ async def test_signing_out_leaves_a_colleagues_sockets_open(client, primary_teac
     await theirs.send_json_to({"action": "ping"})
     assert await theirs.receive_json_from(timeout=TIMEOUT) == {"type": "pong"}
     await theirs.disconnect()
+
+
+async def test_switching_an_account_off_closes_its_sockets(client, primary_teacher):
+    thread = await sync_to_async(ThreadFactory)(
+        forum=await sync_to_async(ForumFactory)(name="Wellbeing", slug="wellbeing")
+    )
+    cookie = await sync_to_async(session_cookie)(client, primary_teacher)
+    socket = await opened(communicator(thread.pk, cookie))
+
+    primary_teacher.is_active = False
+    await sync_to_async(primary_teacher.save)(update_fields=["is_active"])
+
+    assert await closed_with(socket) == SIGNED_OUT
+    connected, code = await communicator(thread.pk, cookie).connect(timeout=TIMEOUT)
+    assert (connected, code) == (False, 4401)
+
+
+async def test_saving_an_active_account_leaves_its_sockets_open(client, primary_teacher):
+    thread = await sync_to_async(ThreadFactory)(
+        forum=await sync_to_async(ForumFactory)(name="Wellbeing", slug="wellbeing")
+    )
+    cookie = await sync_to_async(session_cookie)(client, primary_teacher)
+    socket = await opened(communicator(thread.pk, cookie))
+
+    primary_teacher.job_title = "Deputy head"
+    await sync_to_async(primary_teacher.save)()
+
+    await socket.send_json_to({"action": "ping"})
+    assert (await socket.receive_json_from(timeout=TIMEOUT))["type"] == "pong"
+    await socket.disconnect()
