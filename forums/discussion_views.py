@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cms.models import PrinciplePage
+from config.idempotency import submit_once
 from forums import discussions, reading, selectors
 from forums.forms import PostForm
 from forums.services import ForumActionRefused
@@ -34,16 +35,27 @@ def _discussion(
         if not panel.can_post:
             form.add_error(None, panel.notice)
         elif form.is_valid():
-            try:
+
+            def post_it() -> str:
                 post = post_on(
                     author=request.user,
                     body=form.cleaned_data["body"],
                     is_anonymous=form.cleaned_data.get("is_anonymous", False),
                 )
+                return f"{post.thread.get_absolute_url()}#post-{post.pk}"
+
+            try:
+                next_url, _ = submit_once(
+                    person=request.user,
+                    key=form.cleaned_data["submission_key"],
+                    purpose=f"discussion:{request.path[:48]}",
+                    sent=(form.cleaned_data["body"], form.cleaned_data.get("is_anonymous")),
+                    action=post_it,
+                )
             except ForumActionRefused as refusal:
                 form.add_error("body", refusal.message)
             else:
-                return redirect(f"{post.thread.get_absolute_url()}#post-{post.pk}")
+                return redirect(next_url)
     context = {"panel": panel, "form": form, "back_url": back_url}
     status = 400 if form.errors else 200
     return render(request, "forums/discussion_form.html", context, status=status)

@@ -1,6 +1,7 @@
 from django import forms
 from django.urls import reverse_lazy
 
+from config.idempotency import SubmissionKeyField
 from forums.models import POST_MAX_LENGTH
 
 MARKDOWN_HINT = (
@@ -29,6 +30,8 @@ class PostForm(forms.Form):
     # The post being quoted (from "Quote"). Not something a person can correct, so anything
     # odd in it is dropped rather than shown as an error.
     quoted = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Sending the same form twice (a retry after a dropped connection) posts once.
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, allows_anonymous: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -50,7 +53,7 @@ class ThreadForm(PostForm):
         },
     )
 
-    field_order = ["title", "body", "is_anonymous"]
+    field_order = ["title", "body", "is_anonymous", "submission_key"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

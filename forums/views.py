@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from config.idempotency import submit_once
 from forums import mentions, moderation, permissions, reactions, selectors, services
 from forums.forms import PostEditForm, PostForm, ThreadForm
 from forums.models import Forum, Post, Thread
@@ -158,7 +159,8 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied("Join the network to reply in its forum.")
     form = PostForm(request.POST, allows_anonymous=thread.forum.allows_anonymous_posts)
     if form.is_valid():
-        try:
+
+        def reply() -> str:
             post = services.post_create(
                 thread=thread,
                 author=request.user,
@@ -166,10 +168,24 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 is_anonymous=form.cleaned_data.get("is_anonymous", False),
                 quoted=_quoted_post(request, form.cleaned_data.get("quoted")),
             )
+            return f"{thread.get_absolute_url()}#post-{post.pk}"
+
+        try:
+            next_url, _ = submit_once(
+                person=request.user,
+                key=form.cleaned_data["submission_key"],
+                purpose=f"reply:{thread.pk}",
+                sent=(
+                    form.cleaned_data["body"],
+                    form.cleaned_data.get("is_anonymous"),
+                    form.cleaned_data.get("quoted"),
+                ),
+                action=reply,
+            )
         except ForumActionRefused as refusal:
             form.add_error("body", refusal.message)
         else:
-            return redirect(f"{thread.get_absolute_url()}#post-{post.pk}")
+            return redirect(next_url)
     return _thread_page(request, thread, form=form, status=400)
 
 
@@ -179,18 +195,32 @@ def thread_create(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied("You cannot start a thread in this forum.")
     form = ThreadForm(request.POST or None, allows_anonymous=forum.allows_anonymous_posts)
     if request.method == "POST" and form.is_valid():
-        try:
-            thread = services.thread_create(
+
+        def start() -> str:
+            return services.thread_create(
                 forum=forum,
                 author=request.user,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
                 is_anonymous=form.cleaned_data.get("is_anonymous", False),
+            ).get_absolute_url()
+
+        try:
+            next_url, _ = submit_once(
+                person=request.user,
+                key=form.cleaned_data["submission_key"],
+                purpose=f"thread:{forum.pk}",
+                sent=(
+                    form.cleaned_data["title"],
+                    form.cleaned_data["body"],
+                    form.cleaned_data.get("is_anonymous"),
+                ),
+                action=start,
             )
         except ForumActionRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            return redirect(thread.get_absolute_url())
+            return redirect(next_url)
     status = 400 if form.errors else 200
     return render(request, "forums/thread_form.html", {"forum": forum, "form": form}, status=status)
 

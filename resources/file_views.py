@@ -1,5 +1,7 @@
 """Uploading, downloading and previewing the files of resources."""
 
+import hashlib
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -14,6 +16,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.idempotency import SubmissionKeyField, submit_once
 from resources import files
 from resources.models import FileVersion, Resource, ResourceFile
 from resources.permissions import can_edit_resource
@@ -47,6 +50,8 @@ class FileUploadForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Sending the same upload twice (a retry after a dropped connection) stores it once.
+    submission_key = SubmissionKeyField()
 
     def __init__(self, *args, new_version: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -171,7 +176,8 @@ def _handle_post(
     if not form.is_valid():
         return 400, form
     data = form.cleaned_data
-    try:
+
+    def store() -> str:
         if resource_file is None:
             version = files.file_add(
                 resource=resource,
@@ -187,14 +193,26 @@ def _handle_post(
                 person=request.user,
                 change_note=data["change_note"],
             )
+        if version.number == 1:
+            messages.success(request, f"“{version.original_name}” has been added.")
+        else:
+            messages.success(
+                request, f"Version {version.number} of “{version.file}” has been added."
+            )
+        return _after_upload_url(resource, version.file)
+
+    purpose = f"file:{resource.pk}" if resource_file is None else f"version:{resource_file.pk}"
+    try:
+        next_url, _ = submit_once(
+            person=request.user,
+            key=data["submission_key"],
+            purpose=purpose,
+            sent=(_file_digest(data["file"]), data.get("title", ""), data["change_note"]),
+            action=store,
+        )
     except files.UploadRejected as rejected:
         form.add_error("file", rejected.message)
         return 400, form
-    if version.number == 1:
-        messages.success(request, f"“{version.original_name}” has been added.")
-    else:
-        messages.success(request, f"Version {version.number} of “{version.file}” has been added.")
-    next_url = _after_upload_url(resource, version.file)
     if request.headers.get("X-Requested-With") == "XMLHttpRequest":
         # upload.js navigates itself; following a redirect inside the request would use up
         # the "has been added" message before the person sees the page.
@@ -202,6 +220,15 @@ def _handle_post(
         answer["X-Upload-Redirect"] = next_url
         return answer
     return redirect(next_url)
+
+
+def _file_digest(uploaded_file) -> str:
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    return f"{uploaded_file.name}:{digest.hexdigest()}"
 
 
 # The upload handler must be in place before anything reads the body, and the CSRF

@@ -13,6 +13,7 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/people",
     "tests/cms",
     "tests/config/test_health.py",
+    "tests/config/test_idempotency.py",
     "tests/networks/test_services.py",
     "tests/resources/test_browse.py",
     "tests/resources/test_selectors.py",

@@ -105,11 +105,11 @@ def counts_match(backend: ElasticsearchBackend) -> tuple[dict, dict]:
 @pytest.mark.parametrize("outage", ["closed port", "answering 503"])
 def test_staff_work_on_through_an_outage_and_the_index_catches_up(
     outage,
-    elasticsearch_server,
+    elasticsearch_server,  # noqa: F811 (the fixture imported above)
     world,
     committed,
     client,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     network, teacher, forum = world
     alias = f"drill-{outage.replace(' ', '-')}-{free_port()}"
