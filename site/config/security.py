@@ -43,6 +43,14 @@ def socket_origins(request: HttpRequest) -> list[str]:
     return [f"{'wss' if request.is_secure() else 'ws'}://{host}"]
 
 
+def admin_policy(path: str) -> dict | None:
+    """The policy of the admin this path is in, if any."""
+    for prefix, directives in settings.STAFFROOM_ADMIN_CSP.items():
+        if path.startswith(prefix):
+            return directives
+    return None
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware (which leaves a response's own Content-Security-Policy alone,
     as file downloads' sandbox policy), choosing the admin policy under the admin prefixes and
@@ -54,10 +62,8 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only)
         if report_only:
             return parts
-        if parts.config is None and request.path_info.startswith(
-            tuple(settings.STAFFROOM_ADMIN_CSP_PATHS)
-        ):
-            parts.config = settings.STAFFROOM_ADMIN_CSP_DIRECTIVES
+        if parts.config is None:
+            parts.config = admin_policy(request.path_info)
         update = dict(parts.update or {})
         update["connect-src"] = [*update.get("connect-src", []), *socket_origins(request)]
         match = getattr(request, "resolver_match", None)
