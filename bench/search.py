@@ -247,7 +247,8 @@ def postgres_floor_query(floor, text: str) -> list[int]:
     terms = parse(text).terms
     query = " && ".join(["phraseto_tsquery('english', %s)"] * len(terms))
     rows = floor.execute(
-        f"SELECT id FROM bench_floor, (SELECT {query} AS query) q WHERE document @@ q.query "
+        f"SELECT id FROM bench_floor, (SELECT {query} AS query) q "
+        "WHERE document @@ q.query "  # nosec B608: values bound as %s
         "ORDER BY ts_rank_cd(document, q.query, 1) DESC LIMIT 20",
         terms,
     ).fetchall()

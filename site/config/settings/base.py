@@ -4,6 +4,7 @@ from the environment, so production needs no edited files."""
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 SITE_ROOT = Path(__file__).resolve().parents[2]  # the `site/` source root
 BASE_DIR = SITE_ROOT.parent  # the repository
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "wagtail",
     "modelcluster",
     "taggit",
+    "csp",
     "people",
     "cms",
     "networks",
@@ -65,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Next, so that every response gets the headers, even WhiteNoise's and the redirects.
+    "config.security.ContentSecurityPolicyMiddleware",
+    "config.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -79,6 +84,90 @@ MIDDLEWARE = [
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
+]
+
+# Security headers (config.security). Django's defaults say the same, but every environment
+# should visibly send these, not rely on defaults that may change.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Images and media from object storage, when files live there (a bucket's or CDN's origin,
+# e.g. https://staffroom-media.s3.eu-west-2.amazonaws.com).
+STAFFROOM_CSP_MEDIA_ORIGINS = env.list("STAFFROOM_CSP_MEDIA_ORIGINS", default=[])
+# Identity providers whose sign-in page is on another origin than their server_url.
+STAFFROOM_CSP_IDENTITY_PROVIDER_ORIGINS = env.list(
+    "STAFFROOM_CSP_IDENTITY_PROVIDER_ORIGINS", default=[]
+)
+# Staffroom's own pages: scripts and styles from our static files only; no inline script, no
+# eval, no inline style, no plugins, never framed. Data for scripts travels in json_script
+# blocks or data- attributes, which are not executed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, *STAFFROOM_CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, *STAFFROOM_CSP_MEDIA_ORIGINS],
+        "font-src": [SELF],
+        # Plus this host's ws(s) origin, per request (config.security).
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # Plus the identity providers' origins on the sign-in page (config.security).
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# The Wagtail admin and Django's admin ship their own scripts and styles, which we do not edit;
+# under their prefixes a policy of their own replaces the site's (config.security).
+_ADMIN_CSP_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    # Wagtail's image choosers and previews show thumbnails as data: URLs.
+    "img-src": [SELF, "data:", *STAFFROOM_CSP_MEDIA_ORIGINS],
+    # Wagtail's live preview frames the page being edited, from the same origin.
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],
+}
+STAFFROOM_ADMIN_CSP = {
+    # Measured in chromium (tests/e2e/test_csp.py): Wagtail 8's page editor inserts inline
+    # <script> and <style> elements through its bundled jQuery (wagtailadmin/js/vendor.js)
+    # whose content varies, so neither hashes nor nonces can name them. Only the Wagtail admin,
+    # used by the central team alone, gets 'unsafe-inline'; still no eval, no other origin.
+    "/admin/": {
+        **_ADMIN_CSP_DIRECTIVES,
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+    },
+    # Django's admin 5.2 runs under the site's script and style rules unchanged.
+    "/django-admin/": _ADMIN_CSP_DIRECTIVES,
+}
+# The views whose forms post to the identity providers' sign-in (the buttons on the sign-in
+# page, and allauth's confirmation page should someone open the sign-in link directly).
+STAFFROOM_CSP_SIGN_IN_VIEWS = ["people:sign_in", "openid_connect_login"]
+# Browser features no Staffroom page uses, switched off for every page (Permissions-Policy).
+# Only features chromium knows: it logs an error for each unknown one (bluetooth,
+# interest-cohort).
+STAFFROOM_PERMISSIONS_POLICY_OFF = [
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "hid",
+    "idle-detection",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "publickey-credentials-get",
+    "screen-wake-lock",
+    "serial",
+    "usb",
+    "xr-spatial-tracking",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -305,6 +394,9 @@ WAGTAIL_SITE_NAME = TRUST_NAME
 WAGTAILADMIN_BASE_URL = env("BASE_URL", default="http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAIL_I18N_ENABLED = False
+# No Gravatar pictures in the Wagtail admin: they would send a hash of each admin's email to a
+# third party, and the admin's Content-Security-Policy allows images from us alone.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "pptx", "xlsx", "odt", "odp", "ods", "txt", "csv"]
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "avif"]
 
