@@ -121,7 +121,8 @@ def check_archive(path: "str | Path | IO[bytes]", limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
+    # NotImplementedError: a directory claiming the zip spans several disks.
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
         raise ExtractionFailed("The file is damaged: it could not be opened.") from error
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1

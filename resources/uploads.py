@@ -9,6 +9,7 @@ import re
 import unicodedata
 import warnings
 import zipfile
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -199,7 +200,16 @@ def _read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
     try:
         with archive.open(name) as member:
             return member.read(ZIP_MEMBER_READ_LIMIT)
-    except (KeyError, zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError):
+    except (
+        KeyError,
+        zipfile.BadZipFile,
+        RuntimeError,
+        OSError,
+        NotImplementedError,
+        ValueError,  # a header offset pointing before the start of the file
+        EOFError,
+        zlib.error,  # damaged compressed data
+    ):
         return None
 
 
@@ -211,7 +221,7 @@ def _sniff_zip(stream: IO[bytes]) -> str:
         raise UploadRejected(f"{error} It has not been saved.") from error
     try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return "unknown"
     with archive:
         names = set(archive.namelist())
