@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ class Limits:
     max_rows: int = 20_000  # per sheet
     max_chars: int = 500_000
     max_unpacked_bytes: int = 200 * 1024 * 1024
+    max_members: int = 10_000  # files inside a zip-based document; real ones hold dozens
     max_ratio: int = 100  # unpacked size over packed size, for archives over 10 MB unpacked
     timeout_seconds: float = 60.0
     memory_bytes: int = 1024 * 1024 * 1024
@@ -59,12 +61,68 @@ class Outcome:
     notice: str = ""
 
 
+END_RECORD = struct.Struct("<4s4H2LH")  # end of central directory
+ZIP64_LOCATOR = struct.Struct("<4sLQL")
+ZIP64_END_RECORD = struct.Struct("<4sQ2H2L4Q")
+SMALLEST_DIRECTORY_ENTRY = 46
+
+
+def _tail(source: "IO[bytes]", size: int, at: int, length: int) -> bytes:
+    source.seek(max(0, at))
+    return source.read(min(length, size - max(0, at)))
+
+
+def zip_member_count(source: "str | Path | IO[bytes]") -> int:
+    """An upper bound on the files in a zip, read from its end record alone.
+
+    zipfile.ZipFile builds an object per directory entry before anyone can look at them, so a
+    zip listing millions of empty files costs gigabytes just to open. The end record says how
+    many entries there are and how many bytes the directory takes (each entry at least 46).
+    """
+    if isinstance(source, (str, Path)):
+        with open(source, "rb") as opened:
+            return zip_member_count(opened)
+    position = source.tell()
+    try:
+        source.seek(0, os.SEEK_END)
+        size = source.tell()
+        tail_start = size - END_RECORD.size - 0xFFFF
+        tail = _tail(source, size, tail_start, END_RECORD.size + 0xFFFF)
+        found = tail.rfind(b"PK\x05\x06")
+        if found < 0 or len(tail) - found < END_RECORD.size:
+            raise ExtractionFailed("The file is damaged: it could not be opened.")
+        _, _, _, _, entries, directory_bytes, _, _ = END_RECORD.unpack_from(tail, found)
+        end_at = max(0, tail_start) + found
+        if entries == 0xFFFF or directory_bytes == 0xFFFFFFFF:
+            locator = _tail(source, size, end_at - ZIP64_LOCATOR.size, ZIP64_LOCATOR.size)
+            if len(locator) == ZIP64_LOCATOR.size and locator.startswith(b"PK\x06\x07"):
+                record_at = ZIP64_LOCATOR.unpack(locator)[2]
+                record = _tail(source, size, record_at, ZIP64_END_RECORD.size)
+                if len(record) == ZIP64_END_RECORD.size and record.startswith(b"PK\x06\x06"):
+                    fields = ZIP64_END_RECORD.unpack(record)
+                    entries, directory_bytes = fields[7], fields[8]
+        return max(entries, directory_bytes // SMALLEST_DIRECTORY_ENTRY)
+    finally:
+        source.seek(position)
+
+
+def check_member_count(source: "str | Path | IO[bytes]", limits: Limits) -> None:
+    if zip_member_count(source) > limits.max_members:
+        raise ExtractionFailed(
+            f"The file holds more than {limits.max_members:,} files inside it, far more than a "
+            "real document does, so it was not opened."
+        )
+
+
 def check_archive(path: "str | Path | IO[bytes]", limits: Limits) -> None:
-    """Refuse zip-based files that would unpack to far more than they should."""
+    """Refuse zip-based files that would unpack to far more than they should, or that list
+    so many files that merely opening them would exhaust memory."""
+    check_member_count(path, limits)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
+    # NotImplementedError: a directory claiming the zip spans several disks.
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError) as error:
         raise ExtractionFailed("The file is damaged: it could not be opened.") from error
     unpacked = sum(info.file_size for info in infos)
     packed = sum(info.compress_size for info in infos) or 1

@@ -4,10 +4,18 @@ import hashlib
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, QuerySet
 from django.forms.utils import ErrorDict
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+)
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -17,7 +25,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from config.idempotency import SubmissionKeyField, submit_once
-from resources import files
+from resources import files, user_content
 from resources.models import FileVersion, Resource, ResourceFile
 from resources.permissions import can_edit_resource
 from resources.selectors import resources_visible_to
@@ -30,7 +38,14 @@ from resources.uploads import (
     too_large_message,
 )
 
+# Shown in the browser rather than saved: PDFs and raster images, which browsers render in
+# their own viewers. Never HTML or SVG (both can run script), and nothing else needs it.
 PREVIEW_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp"}
+# A saved file is never rendered, but if a browser ever did, it could load and run nothing.
+ATTACHMENT_POLICY = "default-src 'none'; sandbox"
+# A preview is its own document in its own tab: sandboxed (a unique origin, no scripts, no
+# forms). Chrome's PDF viewer does not render under default-src 'none', so sandbox alone.
+INLINE_POLICY = "sandbox"
 
 
 class FileUploadForm(forms.Form):
@@ -262,16 +277,33 @@ def _file_response(version: FileVersion, *, inline: bool) -> FileResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-cache"
-    if inline:
-        # Shown as a document of its own that can run nothing and reach nothing.
-        response["Content-Security-Policy"] = "sandbox"
+    response["Content-Security-Policy"] = INLINE_POLICY if inline else ATTACHMENT_POLICY
     return response
 
 
+def _served(request: HttpRequest, version: FileVersion, *, inline: bool) -> HttpResponse:
+    """The file itself, or, when files live on a user-content origin, a short-lived link
+    to it there."""
+    if user_content.user_content_origin():
+        link = user_content.signed_link(
+            version_pk=version.pk, person_pk=request.user.pk, inline=inline
+        )
+        response = HttpResponseRedirect(link)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    return _file_response(version, inline=inline)
+
+
+def _previewable(version: FileVersion) -> FileVersion:
+    if version.content_type not in PREVIEW_TYPES:
+        raise Http404("Only PDFs and images can be previewed; download this file instead.")
+    return version
+
+
 @require_http_methods(["GET"])
-def file_download(request: HttpRequest, version_pk: int) -> FileResponse:
+def file_download(request: HttpRequest, version_pk: int) -> HttpResponse:
     version = _version_for(request.user, version_pk)
-    response = _file_response(version, inline=False)
+    response = _served(request, version, inline=False)
     Resource.objects.filter(pk=version.file.resource_id).update(
         download_count=F("download_count") + 1
     )
@@ -280,11 +312,26 @@ def file_download(request: HttpRequest, version_pk: int) -> FileResponse:
 
 @xframe_options_sameorigin
 @require_http_methods(["GET"])
-def file_preview(request: HttpRequest, version_pk: int) -> FileResponse:
-    version = _version_for(request.user, version_pk)
-    if version.content_type not in PREVIEW_TYPES:
-        raise Http404("Only PDFs and images can be previewed; download this file instead.")
-    return _file_response(version, inline=True)
+def file_preview(request: HttpRequest, version_pk: int) -> HttpResponse:
+    version = _previewable(_version_for(request.user, version_pk))
+    return _served(request, version, inline=True)
+
+
+@login_not_required  # no session on the user-content origin: the signed link says who
+@require_http_methods(["GET"])
+def file_content(request: HttpRequest, token: str) -> FileResponse:
+    """A signed link on the user-content origin; only there, and only while the person it
+    names may still see the file."""
+    if not user_content.on_user_content_host(request):
+        raise Http404("File links are served from the user-content address only.")
+    version_pk, person_pk, inline = user_content.read_link(token)
+    person = get_user_model().objects.filter(pk=person_pk, is_active=True).first()
+    if person is None:
+        raise Http404("This download link is not valid.")
+    version = _version_for(person, version_pk)
+    if inline:
+        _previewable(version)
+    return _file_response(version, inline=inline)
 
 
 def file_history(request: HttpRequest, file_pk: int) -> HttpResponse:

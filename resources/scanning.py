@@ -24,6 +24,11 @@ UNAVAILABLE_MESSAGE = (
     "Please try again in a few minutes."
 )
 
+TOO_LONG_MESSAGE = (
+    "This file is larger than the virus scanner can check, so it has not been saved. "
+    "Try a smaller file, or ask the trust's IT team to raise the scanner's limit."
+)
+
 
 class ScannerUnavailable(Exception):
     pass
@@ -86,6 +91,11 @@ def scan_upload(uploaded_file) -> None:
             f"The virus scanner found something harmful in this file ({signature}), "
             "so it has not been saved."
         )
+    if "size limit exceeded" in answer:
+        # clamd's StreamMaxLength is below RESOURCE_MAX_UPLOAD_BYTES: the operator should
+        # raise it, but the file cannot be waved through meanwhile.
+        logger.error("Virus scanner refused a file as too long to scan: %s", answer)
+        raise UploadRejected(TOO_LONG_MESSAGE)
     if not answer.endswith("OK"):
         # "INSTREAM size limit exceeded. ERROR" and the like: not a clean bill of health.
         logger.error("Virus scanner gave an unexpected answer: %s", answer)

@@ -7,7 +7,9 @@ agree with the name's ending. Programs are refused whatever they are called.
 import hashlib
 import re
 import unicodedata
+import warnings
 import zipfile
+import zlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -20,7 +22,13 @@ from django.core.files.uploadhandler import StopUpload, TemporaryFileUploadHandl
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 
-from resources.extraction import ZIP_KINDS, ExtractionFailed, Limits, check_archive
+from resources.extraction import (
+    ZIP_KINDS,
+    ExtractionFailed,
+    Limits,
+    check_archive,
+    check_member_count,
+)
 
 # Room in a request's body for the form's other fields and the multipart boundaries.
 FORM_OVERHEAD_BYTES = 64 * 1024
@@ -192,14 +200,28 @@ def _read_zip_member(archive: zipfile.ZipFile, name: str) -> bytes | None:
     try:
         with archive.open(name) as member:
             return member.read(ZIP_MEMBER_READ_LIMIT)
-    except (KeyError, zipfile.BadZipFile, RuntimeError, OSError, NotImplementedError):
+    except (
+        KeyError,
+        zipfile.BadZipFile,
+        RuntimeError,
+        OSError,
+        NotImplementedError,
+        ValueError,  # a header offset pointing before the start of the file
+        EOFError,
+        zlib.error,  # damaged compressed data
+    ):
         return None
 
 
 def _sniff_zip(stream: IO[bytes]) -> str:
     try:
+        # Before ZipFile, which reads the whole directory into memory.
+        check_member_count(stream, Limits.from_settings())
+    except ExtractionFailed as error:
+        raise UploadRejected(f"{error} It has not been saved.") from error
+    try:
         archive = zipfile.ZipFile(stream)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return "unknown"
     with archive:
         names = set(archive.namelist())
@@ -208,7 +230,8 @@ def _sniff_zip(stream: IO[bytes]) -> str:
             return ODF_TYPES.get(declared.strip(), "zip")
         if "[Content_Types].xml" in names:
             data = _read_zip_member(archive, "[Content_Types].xml")
-            if not data:
+            # Office never writes a DOCTYPE; one is there only to declare entities to expand.
+            if not data or b"<!DOCTYPE" in data.upper():
                 return "zip"
             try:
                 root = ElementTree.fromstring(data)  # nosec B314: expat 2.4+ refuses entity bombs
@@ -306,6 +329,72 @@ def check_type(stream: IO[bytes], name: str) -> str:
     )
 
 
+IMAGE_KINDS = {"png", "jpg", "gif", "webp"}
+# Markup that a browser would run if it ever took the file for a web page. A genuine image or
+# a compressed document has no reason to hold it; a polyglot (a PNG that is also a page) does.
+MARKUP = (b"<script", b"<html", b"<!doctype html", b"<iframe", b"<svg", b"<object", b"<embed")
+MARKUP_SEARCH_BYTES = 1024  # of every file; the whole of an image
+MAX_IMAGE_PIXELS = 50_000_000  # a 50-megapixel photo; more is a decompression bomb
+
+
+def _carries_markup(stream: IO[bytes], *, whole: bool) -> bool:
+    longest = max(len(marker) for marker in MARKUP)
+    stream.seek(0)
+    carried = b""
+    try:
+        while block := stream.read(64 * 1024 if whole else MARKUP_SEARCH_BYTES):
+            window = carried + block.lower()
+            if any(marker in window for marker in MARKUP):
+                return True
+            if not whole:
+                return False
+            carried = window[-longest:]
+        return False
+    finally:
+        stream.seek(0)
+
+
+def _check_image(stream: IO[bytes], kind: str) -> None:
+    from PIL import Image
+
+    description = KINDS[kind].description
+    stream.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(stream) as image:
+                width, height = image.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise UploadRejected(
+                        f"This image is {width:,} by {height:,} pixels, more than Staffroom "
+                        "takes. Save a smaller copy and upload that."
+                    )
+                image.verify()
+    except UploadRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise UploadRejected(
+            "This image has far more pixels than its size suggests, so it has not been saved."
+        ) from error
+    except Exception as error:
+        raise UploadRejected(
+            f"This file does not look like {description}: it may be damaged or in another format."
+        ) from error
+    finally:
+        stream.seek(0)
+
+
+def check_content(stream: IO[bytes], kind: str) -> None:
+    """Refuse files that are also something else: web-page code inside, or a broken image."""
+    if _carries_markup(stream, whole=kind in IMAGE_KINDS):
+        raise UploadRejected(
+            f"This file is {KINDS[kind].description} with web page code hidden inside it, "
+            "so it has not been saved."
+        )
+    if kind in IMAGE_KINDS:
+        _check_image(stream, kind)
+
+
 @dataclass(frozen=True)
 class CheckedUpload:
     name: str  # cleaned original name
@@ -330,6 +419,7 @@ def check_upload(uploaded_file: UploadedFile) -> CheckedUpload:
         raise UploadRejected("This file is empty.")
     name = clean_filename(uploaded_file.name or "")
     kind = check_type(uploaded_file, name)
+    check_content(uploaded_file, kind)
     if kind in ZIP_KINDS:
         try:
             check_archive(uploaded_file, Limits.from_settings())

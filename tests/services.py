@@ -1,4 +1,4 @@
-"""Throwaway Redis and PostgreSQL servers for the tests that need the real thing.
+"""Throwaway Redis, PostgreSQL and clamd servers for the tests that need the real thing.
 
 Each starts from the installed binaries in a temporary directory on a free port and is
 stopped at the end of the run. Outside CI a missing binary skips those tests with a note on
@@ -174,3 +174,105 @@ def _wait_until_accepting(bin_dir: Path, port: int) -> None:
             return
         time.sleep(0.2)
     raise RuntimeError("PostgreSQL did not accept connections")
+
+
+@dataclass
+class ClamdServer:
+    port: int
+    process: subprocess.Popen
+    directory: Path
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+def clamd_signatures(directory: Path, known_bad: dict[str, bytes], body: dict[str, bytes]) -> None:
+    """The project's own signature database, in place of the public one (which cannot be
+    downloaded here): `sigtool --md5` lines (whole-file MD5, size, name) for each known-bad
+    file, and body signatures (hex content, matched anywhere in a file) for each pattern."""
+    if shutil.which("sigtool") is None:
+        missing("sigtool", "apt-get install clamav")
+    hashes = []
+    for name, content in known_bad.items():
+        sample = directory / "sample"
+        sample.write_bytes(content)
+        line = subprocess.run(
+            ["sigtool", "--md5", str(sample)], check=True, capture_output=True, text=True
+        ).stdout.strip()
+        digest, size, _ = line.split(":", 2)
+        hashes.append(f"{digest}:{size}:{name}\n")
+        sample.unlink()
+    # clamd refuses an empty database file, so each is written only when it has lines.
+    if hashes:
+        (directory / "staffroom.hdb").write_text("".join(hashes))
+    if body:
+        (directory / "staffroom.ndb").write_text(
+            "".join(f"{name}:0:*:{pattern.hex()}\n" for name, pattern in body.items())
+        )
+
+
+def clamd_ping(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b"zPING\0")
+            return sock.recv(16).startswith(b"PONG")
+    except OSError:
+        return False
+
+
+@contextmanager
+def clamd_server(
+    known_bad: dict[str, bytes], body: dict[str, bytes], stream_max_bytes: int
+) -> Iterator[ClamdServer]:
+    """clamd on a free port, loading only the signatures given; ready once it answers PONG."""
+    # /usr/sbin is not on every account's PATH.
+    clamd = shutil.which("clamd") or shutil.which("clamd", path="/usr/sbin")
+    if clamd is None:
+        missing("clamd", "apt-get install clamav-daemon")
+    with tempfile.TemporaryDirectory(prefix="staffroom-clamd-") as name:
+        directory = Path(name)
+        clamd_signatures(directory, known_bad, body)
+        port = free_port()
+        account = pwd.getpwuid(os.geteuid()).pw_name
+        config = directory / "clamd.conf"
+        config.write_text(
+            "\n".join(
+                [
+                    "Foreground yes",
+                    f"TCPSocket {port}",
+                    "TCPAddr 127.0.0.1",
+                    f"DatabaseDirectory {directory}",
+                    f"User {account}",
+                    "Bytecode no",
+                    f"StreamMaxLength {stream_max_bytes}",
+                    f"MaxFileSize {stream_max_bytes}",
+                    f"MaxScanSize {stream_max_bytes * 4}",
+                    f"LogFile {directory / 'clamd.log'}",
+                    "",
+                ]
+            )
+        )
+        process = subprocess.Popen(
+            [clamd, "--config-file", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        server = ClamdServer(port, process, directory)
+        try:
+            deadline = time.monotonic() + STARTUP_SECONDS
+            while not clamd_ping(port):
+                if process.poll() is not None:
+                    log = (directory / "clamd.log").read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"clamd exited with code {process.returncode}: {log}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"clamd did not answer PING on port {port}")
+                time.sleep(0.1)
+            yield server
+        finally:
+            server.stop()

@@ -5,6 +5,7 @@ text is that sentence; `uploaded("pdf", "...")` wraps them as an upload. Tests, 
 seed and benchmarks may all use these.
 """
 
+import functools
 import io
 import struct
 import wave
@@ -13,8 +14,12 @@ import zipfile
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 DEFAULT_TEXT = "Adding fractions with the same denominator"
-# The standard anti-virus test file: harmless, but every scanner reports it.
-EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+# The standard anti-virus test file: harmless, but every scanner reports it. Assembled from two
+# halves so this source file is not itself reported by the scanners that read it.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-" + b"ANTIVIRUS-TEST-FILE!$H+H*"
+# Text of a worksheet the tests treat as known malware: its PDF's MD5 is in the project's own
+# clamd signature database (tests/resources/conftest.py).
+KNOWN_BAD_TEXT = "Staffroom scanner test: a worksheet on the trust's block list"
 
 
 def pdf(text: str = DEFAULT_TEXT, pages: int = 1) -> bytes:
@@ -241,6 +246,31 @@ def linux_program() -> bytes:
 
 def eicar() -> bytes:
     return EICAR
+
+
+def eicar_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("lesson/readme.txt", "Read me first")
+        archive.writestr("lesson/eicar.com", EICAR)
+    return buffer.getvalue()
+
+
+def eicar_docx() -> bytes:
+    """A genuine Word document carrying the EICAR file as an embedded object."""
+    real = zipfile.ZipFile(io.BytesIO(docx("Looks like a lesson plan")))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as infected:
+        for info in real.infolist():
+            infected.writestr(info, real.read(info.filename))
+        infected.writestr("word/embeddings/oleObject1.bin", EICAR)
+    return buffer.getvalue()
+
+
+@functools.cache
+def known_bad_pdf() -> bytes:
+    # Made once per run: PDFs carry their creation time, and the signature is of these bytes.
+    return pdf(KNOWN_BAD_TEXT)
 
 
 def corrupt_pdf() -> bytes:

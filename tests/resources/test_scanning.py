@@ -1,7 +1,5 @@
-"""The clamd client against a small fake clamd speaking the real INSTREAM protocol.
-
-A run against a real clamd belongs to the security suite.
-"""
+"""The clamd client against a small fake clamd speaking the real INSTREAM protocol: how the
+file is chunked, unix sockets, an unreachable scanner. test_clamd.py runs the real clamd."""
 
 import os
 import socket
@@ -63,7 +61,7 @@ class FakeClamdUnixServer(socketserver.ThreadingUnixStreamServer):
 
 
 @pytest.fixture
-def clamd(settings) -> Iterator[FakeClamdServer]:
+def fake_clamd(settings) -> Iterator[FakeClamdServer]:
     server = FakeClamdServer(("127.0.0.1", 0), FakeClamd)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -74,22 +72,22 @@ def clamd(settings) -> Iterator[FakeClamdServer]:
     server.server_close()
 
 
-def test_a_clean_file_passes_the_scan(clamd):
+def test_a_clean_file_passes_the_scan(fake_clamd):
     scan_upload(filemakers.uploaded("pdf"))
 
 
-def test_the_eicar_test_file_is_refused_naming_what_was_found(clamd):
+def test_the_eicar_test_file_is_refused_naming_what_was_found(fake_clamd):
     with pytest.raises(UploadRejected, match=r"found something harmful.*Eicar-Signature"):
         scan_upload(filemakers.uploaded("pdf", content=filemakers.eicar()))
 
 
-def test_large_files_are_sent_in_chunks(clamd):
+def test_large_files_are_sent_in_chunks(fake_clamd):
     upload = filemakers.uploaded("pdf", content=b"%PDF-" + b"0" * 300_000)
 
     scan_upload(upload)
 
-    assert len(clamd.chunk_sizes) >= 5
-    assert max(clamd.chunk_sizes) <= 64 * 1024
+    assert len(fake_clamd.chunk_sizes) >= 5
+    assert max(fake_clamd.chunk_sizes) <= 64 * 1024
     assert upload.tell() == 0
 
 
@@ -125,7 +123,7 @@ def test_clamd_on_a_unix_socket_is_reached_by_its_path(tmp_path):
 
 
 def test_an_infected_upload_is_refused_and_nothing_is_saved(
-    clamd, primary_teacher, tmp_path, settings
+    fake_clamd, primary_teacher, tmp_path, settings
 ):
     settings.MEDIA_ROOT = tmp_path / "media"
     resource = ResourceFactory(author=primary_teacher)

@@ -2,6 +2,7 @@
 from the environment, so production needs no edited files."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     # Next, so that every response gets the headers, even WhiteNoise's and the redirects.
     "config.security.ContentSecurityPolicyMiddleware",
     "config.security.PermissionsPolicyMiddleware",
+    "resources.user_content.UserContentHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -383,6 +385,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # ("host:port" or a unix socket path) when uploads are to be scanned.
 RESOURCE_MAX_UPLOAD_BYTES = env.int("RESOURCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 CLAMD_ADDRESS = env("CLAMD_ADDRESS", default="")
+# Uploaded files served from their own origin (e.g. https://files.trust-staffroom.example),
+# a second name for this same app: see resources/user_content.py.
+STAFFROOM_USER_CONTENT_ORIGIN = env("STAFFROOM_USER_CONTENT_ORIGIN", default="").rstrip("/")
+if STAFFROOM_USER_CONTENT_ORIGIN:
+    ALLOWED_HOSTS = [*ALLOWED_HOSTS, urlsplit(STAFFROOM_USER_CONTENT_ORIGIN).hostname]
 # How many resources `seed_demo` writes, each with a real file.
 DEMO_RESOURCE_COUNT = env.int("DEMO_RESOURCE_COUNT", default=2000)
 
