@@ -1,18 +1,35 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from people.signals import live_sockets_group
+
+SIGNED_OUT = 4401  # as for a socket without a session
+
 
 class PresenceConsumer(AsyncJsonWebsocketConsumer):
     """Lets a signed-in page check that its live connection works; refuses anyone else.
 
-    The forums' consumers (a later issue) follow the same rule: no session, no socket.
+    Like the forums' sockets it joins the person's group, so signing out or being switched
+    off closes it at once (people.signals).
     """
+
+    person_group: str | None = None
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=4401)
+        if user is None or not user.is_authenticated or not user.is_active:
+            await self.close(code=SIGNED_OUT)
             return
+        self.person_group = live_sockets_group(user.pk)
+        await self.channel_layer.group_add(self.person_group, self.channel_name)
         await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        if self.person_group is not None:
+            await self.channel_layer.group_discard(self.person_group, self.channel_name)
+            self.person_group = None
+
+    async def session_ended(self, event: dict) -> None:
+        await self.close(code=SIGNED_OUT)
 
     async def receive_json(self, content: object, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
