@@ -35,11 +35,15 @@ def entries(filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
 
 
 def actors() -> QuerySet:
-    """Everyone who has an entry in the log, for the actor filter."""
+    """Everyone who acted on something or someone, for the actor filter. Signing in is left
+    out: with it, the list would be the whole trust's staff."""
     return (
         get_user_model()
-        .objects.filter(audit_entries__isnull=False)
-        .distinct()
+        .objects.filter(
+            pk__in=AuditEntry.objects.exclude(action=AuditEntry.Action.SIGN_IN)
+            .exclude(actor_id=None)
+            .values("actor_id")
+        )
         .order_by("last_name", "first_name", "pk")
     )
 

@@ -105,3 +105,17 @@ def test_the_wagtail_admin_lists_the_log_for_trust_admins_only(
     admin = client.get("/admin/")
     assert admin.status_code == 200
     assert AUDIT not in admin.content.decode()
+
+
+def test_the_done_by_filter_lists_who_acted_not_everyone_who_signed_in(
+    client, trust_admin, moderator, primary_teacher
+):
+    from audit.selectors import actors
+    from forums import moderation
+    from tests.forums.factories import PostFactory
+
+    sign_in_with_identity_provider(client, primary_teacher)
+    sign_in_with_identity_provider(client, moderator)
+    moderation.post_hide(post=PostFactory(), moderator=moderator, reason="Unkind")
+
+    assert list(actors()) == [moderator]
