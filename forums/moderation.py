@@ -6,15 +6,18 @@ done without its record; live readers and notified people hear only after commit
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Min, Prefetch, Q, QuerySet
+from django.db.models import Min, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from audit import selectors as audit_selectors
+from audit.models import AuditEntry
+from audit.services import record as audit_record
 from forums import events, notifications
-from forums.models import AuditEntry, Forum, Notification, Post, Report, Suspension, Thread
+from forums.models import Forum, Notification, Post, Report, Suspension, Thread
 from forums.permissions import (
     can_moderate_forum,
     can_read_forum,
@@ -108,11 +111,11 @@ def _audit(
     if post is not None and post.is_anonymous:
         # Readers of the log must not learn an anonymous author from it (see audit_rows).
         detail["anonymous"] = True
-    return AuditEntry.objects.create(
+    return audit_record(
         actor=actor,
         action=action,
         post=post,
-        thread=thread if thread is not None else (post.thread if post is not None else None),
+        thread=thread,
         subject=subject,
         report=report,
         reason=reason,
@@ -157,11 +160,21 @@ def report_create(*, post: Post, reporter, reason: str, details: str = "") -> Re
         raise ForumActionRefused(already)
     try:
         with transaction.atomic():
-            return Report.objects.create(
+            report = Report.objects.create(
                 post=post, reporter=reporter, reason=reason, details=details
             )
     except IntegrityError:  # the same report sent twice at once (a double click)
         raise ForumActionRefused(already) from None
+    # The reporter's own words stay on the report, where erasure and moderators reach them.
+    _audit(
+        actor=reporter,
+        action=AuditEntry.Action.REPORT_MADE,
+        post=post,
+        report=report,
+        subject=post.author,
+        detail={"reason": reason},
+    )
+    return report
 
 
 def _decide_reports(post: Post, *, moderator, status: str, note: str) -> list[Report]:
@@ -297,9 +310,10 @@ def post_restore(*, post: Post, moderator, reason: str) -> Post:
 
 
 def record_post_removal(*, post: Post, remover) -> None:
-    """Called by services.post_delete inside its transaction: someone removing another
-    person's post is a moderation action, audited and upholding the post's open reports."""
+    """Called by services.post_delete inside its transaction: every removal is audited, and
+    someone removing another person's post is a moderation action upholding its open reports."""
     if post.author_id == remover.pk:
+        _audit(actor=remover, action=AuditEntry.Action.POST_DELETED, post=post, subject=remover)
         return
     reports = _decide_reports(post, moderator=remover, status=Report.Status.UPHELD, note="")
     _audit(
@@ -531,40 +545,10 @@ def open_report_of(person, post: Post) -> Report | None:
 # The audit log.
 
 
-@dataclass(frozen=True)
-class AuditFilters:
-    action: str = ""
-    actor_id: int | None = None
-    date_from: date | None = None
-    date_to: date | None = None
-
-
-def audit_entries(filters: AuditFilters | None = None) -> QuerySet[AuditEntry]:
-    filters = filters or AuditFilters()
-    entries = AuditEntry.objects.select_related(
-        "actor", "subject", "post", "thread", "thread__forum"
-    ).order_by("-created_at", "-pk")
-    if filters.action:
-        entries = entries.filter(action=filters.action)
-    if filters.actor_id:
-        entries = entries.filter(actor_id=filters.actor_id)
-    if filters.date_from:
-        entries = entries.filter(created_at__date__gte=filters.date_from)
-    if filters.date_to:
-        entries = entries.filter(created_at__date__lte=filters.date_to)
-    return entries
-
-
-def audit_actors():
-    """Everyone who has an entry in the log, for the actor filter."""
-    from django.contrib.auth import get_user_model
-
-    return (
-        get_user_model()
-        .objects.filter(Q(audit_entries__isnull=False))
-        .distinct()
-        .order_by("last_name", "first_name", "pk")
-    )
+# The log itself lives in the audit app; these names stay for the moderation pages.
+AuditFilters = audit_selectors.AuditFilters
+audit_entries = audit_selectors.entries
+audit_actors = audit_selectors.actors
 
 
 ANONYMOUS_SUBJECT = "Anonymous author (not shown)"
@@ -575,4 +559,7 @@ def audit_subject_name(entry: AuditEntry) -> str:
     recorded look reveals that, and the log must not become a second way in."""
     if entry.detail.get("anonymous") or (entry.post is not None and entry.post.is_anonymous):
         return ANONYMOUS_SUBJECT
-    return entry.subject.name if entry.subject is not None else ""
+    if entry.subject is not None:
+        return entry.subject.name
+    # Deleted accounts keep their id in the log, and nothing more.
+    return f"Deleted account {entry.subject_id}" if entry.subject_id else ""

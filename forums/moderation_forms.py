@@ -3,7 +3,8 @@ from datetime import timedelta
 from django import forms
 from django.utils import timezone
 
-from forums.models import AuditEntry, Forum, Report
+from audit.models import AuditEntry
+from forums.models import Forum, Report
 from forums.moderation import REASON_MAX_LENGTH
 
 

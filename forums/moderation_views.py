@@ -17,8 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit.models import AuditEntry
 from forums import moderation, permissions
-from forums.models import AuditEntry, Post, Suspension, Thread
+from forums.models import Post, Suspension, Thread
 from forums.moderation_forms import (
     AuditFilterForm,
     ReasonForm,
@@ -461,6 +462,9 @@ AUDIT_COLUMNS = [
     "Post",
     "Reason",
     "Detail",
+    "Done by (id)",
+    "Person acted upon (id)",
+    "Address",
 ]
 
 
@@ -473,8 +477,8 @@ def _audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
             for value in (
                 timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
                 entry.get_action_display(),
-                entry.actor.name,
-                entry.actor.email,
+                entry.actor.name if entry.actor is not None else "",
+                entry.actor.email if entry.actor is not None else "",
                 moderation.audit_subject_name(entry),
                 thread.forum.name if thread is not None else "",
                 thread.title if thread is not None else "",
@@ -485,8 +489,15 @@ def _audit_csv_rows(entries: Iterable[AuditEntry]) -> Iterable[list[str]]:
                     for key, value in sorted(entry.detail.items())
                     if key != "anonymous"
                 ),
+                entry.actor_id or "",
+                "" if _hides_subject(entry) else entry.subject_id or "",
+                entry.address or "",
             )
         ]
+
+
+def _hides_subject(entry: AuditEntry) -> bool:
+    return moderation.audit_subject_name(entry) == moderation.ANONYMOUS_SUBJECT
 
 
 def audit_export(request: HttpRequest) -> HttpResponse:

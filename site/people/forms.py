@@ -17,7 +17,7 @@ class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
 
     error_messages = {

@@ -3,6 +3,8 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from audit.models import AuditEntry
+from audit.services import record as audit_record
 from networks.models import Subject
 from people.models import Person, School, SignInEvent
 
@@ -51,7 +53,7 @@ def sign_in_event_record(
         ipaddress.ip_address(address or "")
     except ValueError:
         address = None
-    return SignInEvent.objects.create(
+    event = SignInEvent.objects.create(
         outcome=outcome,
         reason=reason[:40],
         provider=provider[:40],
@@ -60,3 +62,13 @@ def sign_in_event_record(
         address=address,
         detail=detail[:500],
     )
+    if outcome == SignInEvent.Outcome.REFUSED:
+        # Successful sign-ins reach the audit log through user_logged_in (people.signals);
+        # refusals never log anyone in. The typed email stays on the event only.
+        audit_record(
+            action=AuditEntry.Action.SIGN_IN_REFUSED,
+            subject=person,
+            request=request,
+            detail={"reason": reason[:40], "provider": provider[:40]},
+        )
+    return event

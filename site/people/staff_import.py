@@ -19,6 +19,8 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
+from audit.models import AuditEntry
+from audit.services import record_role_changes
 from networks.curriculum import Phase
 from networks.models import Subject
 from people.models import Person, School
@@ -409,3 +411,16 @@ def _write(rows: list[StaffRow], report: ImportReport) -> None:
         ],
         batch_size=1000,
     )
+    role_names_by_id = {pk: name for name, pk in groups.items()}
+    changes = []
+    for email, wanted in group_links.items():
+        had = groups_of.get(people[email], set())
+        changes += [
+            (people[email], AuditEntry.Action.ROLE_GRANTED, role_names_by_id[pk])
+            for pk in sorted(wanted - had)
+        ]
+        changes += [
+            (people[email], AuditEntry.Action.ROLE_REMOVED, role_names_by_id[pk])
+            for pk in sorted(had - wanted)
+        ]
+    record_role_changes(changes=changes)

@@ -24,7 +24,7 @@ urlpatterns = [
     path(
         "password-reset/",
         public(
-            auth_views.PasswordResetView.as_view(
+            views.StaffPasswordResetView.as_view(
                 template_name="people/password_reset.html",
                 form_class=StaffPasswordResetForm,
                 email_template_name="people/email/password_reset.txt",

@@ -1,4 +1,5 @@
 import logging
+from datetime import timedelta
 
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from allauth.socialaccount.providers.openid_connect import views as oidc_views
@@ -13,6 +14,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from requests import RequestException
 
+from audit import selectors as audit_selectors
+from audit.context import client_address
+from audit.models import AuditEntry
+from audit.services import record as audit_record
 from people import selectors, services, two_step
 from people.adapters import Refusal, refusal_response
 from people.forms import (
@@ -249,3 +254,53 @@ def two_step_code(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     context = {"form": form, "next": next_url, "two_step_outstanding": True}
     return render(request, "people/two_step_code.html", context, status=400 if form.errors else 200)
+
+
+# Password reset, capped so that nobody can flood a colleague's inbox or probe many addresses.
+
+RESET_WINDOW = timedelta(hours=1)
+RESETS_PER_EMAIL = 3
+RESETS_PER_CLIENT = 10
+
+reset_logger = logging.getLogger("people.password_reset")
+
+
+class StaffPasswordResetView(auth_views.PasswordResetView):
+    """Django's reset, counted in the audit log: at most RESETS_PER_EMAIL links an hour to one
+    account (more requests get the same "check your email" page, so it reveals nothing), and
+    at most RESETS_PER_CLIENT requests an hour from one client address."""
+
+    def form_valid(self, form) -> HttpResponse:
+        address = client_address(self.request)
+        if (
+            address
+            and audit_selectors.count_recent(
+                action=AuditEntry.Action.PASSWORD_RESET_REQUESTED,
+                within=RESET_WINDOW,
+                address=address,
+            )
+            >= RESETS_PER_CLIENT
+        ):
+            reset_logger.warning("Password reset refused: too many from %s", address)
+            form.add_error(
+                None,
+                "Too many password resets have been asked for from your network in the last "
+                "hour. Wait an hour and try again, or ask your trust admin for help.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        person = form.get_users(form.cleaned_data["email"]).first()
+        if (
+            person is not None
+            and audit_selectors.count_recent(
+                action=AuditEntry.Action.PASSWORD_RESET_REQUESTED,
+                within=RESET_WINDOW,
+                subject_id=person.pk,
+            )
+            >= RESETS_PER_EMAIL
+        ):
+            reset_logger.warning("Password reset refused: too many for account %s", person.pk)
+            return redirect(self.get_success_url())
+        audit_record(
+            action=AuditEntry.Action.PASSWORD_RESET_REQUESTED, subject=person, request=self.request
+        )
+        return super().form_valid(form)

@@ -45,3 +45,24 @@ class PostFactory(factory.django.DjangoModelFactory):
     author = factory.SubFactory(PersonFactory)
     body = factory.Sequence(lambda n: f"I have found **whole-class feedback** helps, try {n}.")
     body_html = factory.LazyAttribute(lambda post: render_post_body(post.body))
+
+
+def moderation_log():
+    """The audit log without the entries people-level hooks add whenever a test gives someone
+    a role or signs them in: what the forums wrote."""
+    from audit.models import AuditEntry
+
+    people_actions = [
+        AuditEntry.Action.SIGN_IN,
+        AuditEntry.Action.SIGN_IN_FAILED,
+        AuditEntry.Action.SIGN_IN_REFUSED,
+        AuditEntry.Action.LOCKED_OUT,
+        AuditEntry.Action.PASSWORD_RESET_REQUESTED,
+        AuditEntry.Action.ROLE_GRANTED,
+        AuditEntry.Action.ROLE_REMOVED,
+        AuditEntry.Action.PERMISSION_GRANTED,
+        AuditEntry.Action.PERMISSION_REMOVED,
+        AuditEntry.Action.ACCOUNT_DEACTIVATED,
+        AuditEntry.Action.ACCOUNT_REACTIVATED,
+    ]
+    return AuditEntry.objects.exclude(action__in=people_actions)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "csp",
+    "audit",
     "people",
     "cms",
     "networks",
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Admins who signed in with a password pass a one-time code before anything else.
     "people.two_step.TwoStepMiddleware",
@@ -340,10 +342,15 @@ OTP_TOTP_THROTTLE_FACTOR = 0
 # Django's admin lists the devices but never shows their secrets.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
-# Failed sign-ins: lock an account-and-address pair after a few tries for a while.
+# Failed sign-ins: lock an account after a few tries for a while.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# Per account from any address: the sixth attempt at an account is blocked wherever it comes
+# from. Not per address, which would lock out a whole school behind one NAT address (W006).
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# A fixed 30 minutes from the lockout: attempts while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "people/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
