@@ -1,0 +1,1 @@
+"""Failure drills: real servers, real faults, one JSON verdict (see each module)."""
