@@ -23,7 +23,6 @@ import importlib.util
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import signal
@@ -34,7 +33,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-fanout-")
@@ -59,14 +57,13 @@ django.setup()
 from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
-from django.utils import timezone  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench import _procs  # noqa: E402
+from bench._staff import post_reply, session_for  # noqa: E402
 from bench._wsclient import WebsocketClient, close_clients, open_clients  # noqa: E402
 from forums import services  # noqa: E402
 from forums.models import Forum, ThreadFollow  # noqa: E402
@@ -75,8 +72,6 @@ from people.roles import Role  # noqa: E402
 
 WARM_UP_POSTS = 2
 POSTERS = 64  # replies rotate between them, well inside the per-person posting limit
-# Sessions made here name the site's password backend, as a sign-in with a password would.
-BACKEND = "people.backends.PasswordBackend"
 COMMAND = (
     "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.fanout"
 )
@@ -101,19 +96,6 @@ class Seed:
     reader_sessions: list[str]
     poster_cookies: list[tuple[str, str]]  # (Cookie header, CSRF secret)
     setup_s: dict = field(default_factory=dict)
-
-
-def _session(person: Person) -> Session:
-    data = {
-        "_auth_user_id": str(person.pk),
-        "_auth_user_backend": BACKEND,
-        "_auth_user_hash": person.get_session_auth_hash(),
-    }
-    return Session(
-        session_key=get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789"),
-        session_data=SessionStore().encode(data),
-        expire_date=timezone.now() + timezone.timedelta(days=1),
-    )
 
 
 def seed(readers: int, *, fast_schema: bool) -> Seed:
@@ -152,7 +134,7 @@ def seed(readers: int, *, fast_schema: bool) -> Seed:
         [Person.groups.through(person_id=person.pk, group_id=staff.pk) for person in people],
         batch_size=1000,
     )
-    sessions = [_session(person) for person in people]
+    sessions = [session_for(person) for person in people]
     Session.objects.bulk_create(sessions, batch_size=1000)
     posters = people[readers:]
 
@@ -269,24 +251,6 @@ def server_tracebacks() -> dict[str, int]:
 
 
 # Posting, as a person does: the thread's reply form.
-
-
-async def post_reply(port: int, thread_id: int, cookie: str, secret: str, body: str):
-    """POST the reply form; the answer's status and the new post's id from its redirect."""
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    form = urlencode({"csrfmiddlewaretoken": secret, "body": body}).encode()
-    head = (
-        f"POST /forums/threads/{thread_id}/reply/ HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        f"Origin: http://127.0.0.1:{port}\r\nCookie: {cookie}\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\n"
-        f"Content-Length: {len(form)}\r\nConnection: close\r\n\r\n"
-    )
-    writer.write(head.encode() + form)
-    answer = await reader.read()
-    writer.close()
-    status = int(answer.split(b" ", 2)[1]) if answer else 0
-    found = re.search(rb"#post-(\d+)", answer)
-    return status, int(found.group(1)) if found else None
 
 
 class Poster:

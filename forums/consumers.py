@@ -34,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME_CHARACTERS = 4096
 CATCH_UP_LIMIT = 200
+# Revisions a socket remembers sending (or the client says it has), so none goes twice.
+REMEMBERED_REVISIONS = 2000
 MAX_ID = 2**63 - 1
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve this socket now
 SERVICE_RESTART = 1012  # RFC 6455: the server is restarting; reconnect
@@ -171,6 +173,10 @@ class ThreadConsumer(LiveConsumer):
 
     actions = ("catch_up", "ping", "typing", "here")
     thread: Thread | None = None
+    # Each change to a thread's posts has its own revision, so the revisions this page has
+    # are the versions it shows: a live event and a catch-up can cross (the group is joined
+    # before the catch-up reads the database), and neither sends what the other sent.
+    delivered: set[int]
 
     async def connect(self) -> None:
         user = self.signed_in_user()
@@ -189,6 +195,7 @@ class ThreadConsumer(LiveConsumer):
             :20
         ]
         self.present = False
+        self.delivered = set()
         self.last_typing = self.last_here = -float("inf")
         await self.join(events.thread_group(self.thread.pk))
 
@@ -207,8 +214,22 @@ class ThreadConsumer(LiveConsumer):
         """Forward an announced post as it came: rendered once by the sender, not per reader."""
         frame = {"type": event["event"], "post_id": event["post_id"], "html": event["html"]}
         if "revision" in event:
+            if not self._deliver(event["revision"]):
+                return
             frame["revision"] = event["revision"]
         await self.send_json(frame)
+
+    def _deliver(self, revision: int) -> bool:
+        """Note that the page gets this revision; False if it has it already."""
+        if revision <= 0:  # posts from before revisions were kept: nothing to compare
+            return True
+        if revision in self.delivered:
+            return False
+        if len(self.delivered) >= REMEMBERED_REVISIONS:
+            # Forget the oldest half: those are long settled on the page.
+            self.delivered = set(sorted(self.delivered)[REMEMBERED_REVISIONS // 2 :])
+        self.delivered.add(revision)
+        return True
 
     async def typing_event(self, event: dict) -> None:
         if event["person"] == self.person_key:  # yourself, perhaps in another tab
@@ -288,23 +309,43 @@ class ThreadConsumer(LiveConsumer):
             after = content.get("after", 0)
             if not _valid_number(after):
                 raise BadFrame('"after" must be the id of the last post you saw (0 for none).')
-        posts = await self._missed(after, revision)
-        if posts is None:  # no longer allowed to read the thread (left a private network)
+        have = content.get("have", [])
+        if (
+            not isinstance(have, list)
+            or len(have) > CATCH_UP_LIMIT
+            or not all(_valid_number(item) for item in have)
+        ):
+            raise BadFrame(
+                f'"have" must be a list of at most {CATCH_UP_LIMIT} revisions you already have.'
+            )
+        for item in have:
+            self._deliver(item)
+        missed = await self._missed(after, revision)
+        if missed is None:  # no longer allowed to read the thread (left a private network)
             await self.send_json(
                 {"type": "error", "message": "You can no longer read this thread."}
             )
             await self.close(code=4403)
             return
+        posts, thread_revision = missed
         for post_id, post_revision, html in posts:
+            if not self._deliver(post_revision):
+                continue
             kind = events.POST_CREATED if post_id > after else events.POST_UPDATED
             await self.send_json(
                 {"type": kind, "post_id": post_id, "revision": post_revision, "html": html}
             )
         last = max([after, *(post_id for post_id, _, _ in posts)])
         done = {"type": "caught_up", "last_post_id": last}
+        more = len(posts) >= CATCH_UP_LIMIT
         if revision is not None:
-            done["revision"] = posts[-1][1] if posts else revision
-        done["more"] = len(posts) >= CATCH_UP_LIMIT
+            # Everything up to this revision is now on the page. The thread's revision, read
+            # before the posts, also covers changes this reader is not shown; revisions are
+            # committed in order (the thread's row lock), so none below it can still appear.
+            done["revision"] = max(revision, posts[-1][1] if posts else 0)
+            if not more:
+                done["revision"] = max(done["revision"], thread_revision)
+        done["more"] = more
         await self.send_json(done)
 
     # Database work, off the event loop.
@@ -319,16 +360,27 @@ class ThreadConsumer(LiveConsumer):
         return thread, can_reply(user, thread), name
 
     @database_sync_to_async
-    def _missed(self, after: int, revision: int | None) -> list[tuple[int, int, str]] | None:
+    def _missed(
+        self, after: int, revision: int | None
+    ) -> tuple[list[tuple[int, int, str]], int] | None:
+        """The posts missed, rendered, and the thread's revision read before them."""
         # Asked afresh: the person may have left a private network since connecting.
         person = get_user_model().objects.filter(pk=self.scope["user"].pk).first()
         if person is None or not person.is_active or not can_read_forum(person, self.thread.forum):
             return None
+        thread_revision = 0
+        if revision is not None:
+            thread_revision = (
+                Thread.objects.filter(pk=self.thread.pk).values_list("revision", flat=True).first()
+                or 0
+            )
         if revision is None:
             posts = posts_after(person, self.thread, after)[:CATCH_UP_LIMIT]
         else:
             posts = posts_changed_since(person, self.thread, revision)[:CATCH_UP_LIMIT]
-        return [(post.pk, post.revision, events.render_post(post)) for post in posts]
+        return [
+            (post.pk, post.revision, events.render_post(post)) for post in posts
+        ], thread_revision
 
 
 class ForumConsumer(LiveConsumer):

@@ -4,6 +4,7 @@ reply being written survives a reload."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from forums.services import bump_revision
 from tests import factories
 from tests.e2e.conftest import assert_axe_clean, open_live, sign_in
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
@@ -49,6 +50,36 @@ def test_a_reply_from_one_colleague_appears_live_for_another(page: Page, other_p
     expect(page.locator(".post", has_text="marking code on the wall")).to_be_visible()
     assert page.locator(".post").count() == 3
     assert_axe_clean(page)
+
+
+def test_a_reply_whose_announcement_was_lost_appears_once_the_page_notices_the_gap(
+    page: Page, other_page: Page
+):
+    teacher = factories.primary_teacher()
+    lead = factories.secondary_maths_lead()
+    forum = ForumFactory(name="Wellbeing", slug="wellbeing")
+    thread = ThreadFactory(forum=forum, title="Reading for pleasure", author=teacher)
+    PostFactory(thread=thread, author=teacher, body="What gets your classes reading?")
+    url = thread.get_absolute_url()
+    sign_in(page, teacher.email)
+    open_live(page, url)
+    sign_in(other_page, lead.email)
+    other_page.goto(url)
+
+    # Saved with the thread's next revision while Redis was away, so never announced.
+    lost = PostFactory(thread=thread, author=lead, body="A class library vote each half term.")
+    bump_revision(lost)
+    other_page.locator("textarea[name=body]").fill("Ten minutes of reading aloud a day.")
+    other_page.get_by_role("button", name="Post reply").click()
+
+    expect(page.locator(".post", has_text="Ten minutes of reading aloud")).to_be_visible(
+        timeout=2_000
+    )
+    # The later reply arrived live; the page sees a revision missing and asks for it.
+    expect(page.locator(".post", has_text="A class library vote")).to_be_visible(timeout=8_000)
+    expect(page.locator(".post")).to_have_count(3)
+    texts = page.locator(".post").all_inner_texts()
+    assert "A class library vote" in texts[1] and "Ten minutes of reading" in texts[2]
 
 
 def test_colleagues_see_who_is_reading_and_who_is_typing(page: Page, other_page: Page):

@@ -180,6 +180,19 @@ BAD_TEXT_FRAMES = [
     pytest.param(
         '{"action": "catch_up", "after": 123456789012345678901234567890}', "after", id="after huge"
     ),
+    pytest.param(
+        '{"action": "catch_up", "after": 0, "revision": 0, "have": "1,2"}', "have", id="have text"
+    ),
+    pytest.param(
+        '{"action": "catch_up", "after": 0, "revision": 0, "have": [1, -2]}',
+        "have",
+        id="have a negative revision",
+    ),
+    pytest.param(
+        json.dumps({"action": "catch_up", "after": 0, "revision": 0, "have": list(range(201))}),
+        "have",
+        id="have too long",
+    ),
     pytest.param("x" * 1_000_000, "at most", id="1 MB of text"),
     pytest.param("[" * 4000 + "]" * 90, "JSON", id="deep nesting"),
     pytest.param(json.dumps({"action": "ping", "x": "y" * 5000}), "at most", id="a large ping"),
@@ -399,6 +412,63 @@ async def test_live_post_events_carry_their_revision(client, primary_teacher, co
     await sync_to_async(post.refresh_from_db)()
 
     assert frame["revision"] == post.revision > 0
+    await socket.disconnect()
+
+
+async def test_a_reader_whose_catch_up_crosses_a_live_post_gets_that_post_once(
+    client, primary_teacher, colleague, thread
+):
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+    await sync_to_async(thread.refresh_from_db)()
+    before = thread.revision
+
+    # The page asked to catch up just as the reply arrived live: one copy is enough.
+    post = await reply(thread, colleague, "Sent live, and changed since the page asked.")
+    live = await socket.receive_json_from(timeout=TIMEOUT)
+    await socket.send_json_to({"action": "catch_up", "after": 0, "revision": before})
+    done = await socket.receive_json_from(timeout=TIMEOUT)
+
+    assert (live["post_id"], live["revision"]) == (post.pk, before + 1)
+    assert done == {
+        "type": "caught_up",
+        "last_post_id": post.pk,
+        "revision": before + 1,
+        "more": False,
+    }
+    assert await socket.receive_nothing()
+    await socket.disconnect()
+
+
+async def test_a_reader_who_missed_an_announcement_but_saw_a_later_post_gets_only_the_missed_one(
+    client, primary_teacher, colleague, thread, monkeypatch
+):
+    socket = await connected_socket(client, primary_teacher, thread.pk)
+    await sync_to_async(thread.refresh_from_db)()
+    before = thread.revision
+    # Redis died between this reply's save and its announcement: nobody hears of it.
+    with monkeypatch.context() as lost_layer:
+        lost_layer.setattr(events, "announce", lambda group, message: None)
+        missed = await reply(thread, colleague, "Saved, never announced.")
+    later = await reply(thread, colleague, "Announced as usual.")
+    live = await socket.receive_json_from(timeout=TIMEOUT)
+
+    # As thread-live.js does: catch up from the last unbroken revision, naming what it holds.
+    await socket.send_json_to(
+        {"action": "catch_up", "after": later.pk, "revision": before, "have": [live["revision"]]}
+    )
+    caught = await socket.receive_json_from(timeout=TIMEOUT)
+    done = await socket.receive_json_from(timeout=TIMEOUT)
+
+    assert (live["post_id"], live["revision"]) == (later.pk, before + 2)
+    assert (caught["post_id"], caught["revision"]) == (missed.pk, before + 1)
+    assert "Saved, never announced." in caught["html"]
+    assert done == {
+        "type": "caught_up",
+        "last_post_id": later.pk,
+        "revision": before + 2,
+        "more": False,
+    }
+    assert await socket.receive_nothing()
     await socket.disconnect()
 
 

@@ -9,6 +9,12 @@
   const TYPING_SHOWN_MS = 6000;
   const HEARTBEAT_MS = 30000;
   const READER_EXPIRES_MS = 70000;
+  // Each change to the thread's posts has the next revision. Events can arrive out of order
+  // (two servers announcing at once) or not at all (the channel layer drops, or Redis dies
+  // between a save and its announcement): a gap still open after this long is filled from
+  // the database.
+  const GAP_WAIT_MS = 3000;
+  const MAX_HAVE = 200; // as the server's catch-up limit
 
   function start() {
     const posts = document.querySelector("#posts[data-thread-id][data-last-post-id]");
@@ -24,7 +30,11 @@
       reveals: "viewerReveals" in posts.dataset,
     };
     let lastId = parseInt(posts.dataset.lastPostId, 10) || 0;
+    // Every change up to `lastRevision` is on the page; `ahead` holds the revisions received
+    // beyond it, across a gap. Catching up from the highest revision seen would skip the gap.
     let lastRevision = parseInt(posts.dataset.lastRevision, 10) || 0;
+    const ahead = new Set();
+    let gapTimer = null;
     let live = null;
     let paused = false;
     let waiting = [];
@@ -127,11 +137,40 @@
       return author ? author.textContent.trim() : "";
     }
 
-    function remember(frame) {
-      if (typeof frame.post_id === "number") lastId = Math.max(lastId, frame.post_id);
-      if (typeof frame.revision === "number") lastRevision = Math.max(lastRevision, frame.revision);
+    function settle() {
+      while (ahead.has(lastRevision + 1)) {
+        lastRevision += 1;
+        ahead.delete(lastRevision);
+      }
+      ahead.forEach((revision) => {
+        if (revision <= lastRevision) ahead.delete(revision);
+      });
+      if (ahead.size && gapTimer === null) {
+        gapTimer = window.setTimeout(() => {
+          gapTimer = null;
+          if (ahead.size) catchUp();
+        }, GAP_WAIT_MS);
+      } else if (!ahead.size && gapTimer !== null) {
+        window.clearTimeout(gapTimer);
+        gapTimer = null;
+      }
       posts.dataset.lastPostId = String(lastId);
       posts.dataset.lastRevision = String(lastRevision);
+    }
+
+    function remember(frame) {
+      if (typeof frame.post_id === "number") lastId = Math.max(lastId, frame.post_id);
+      if (typeof frame.revision === "number" && frame.revision > lastRevision) {
+        ahead.add(frame.revision);
+      }
+      settle();
+    }
+
+    // The server has sent every change up to `revision`.
+    function caughtUp(frame) {
+      if (typeof frame.last_post_id === "number") lastId = Math.max(lastId, frame.last_post_id);
+      if (typeof frame.revision === "number") lastRevision = Math.max(lastRevision, frame.revision);
+      settle();
     }
 
     function receive(frame) {
@@ -258,7 +297,11 @@
     window.setInterval(() => send({ action: "here" }), HEARTBEAT_MS);
 
     function catchUp() {
-      send({ action: "catch_up", after: lastId, revision: lastRevision });
+      // What we hold beyond the gap is not sent again.
+      const have = Array.from(ahead)
+        .sort((a, b) => a - b)
+        .slice(0, MAX_HAVE);
+      send({ action: "catch_up", after: lastId, revision: lastRevision, have });
     }
 
     live = window.staffroomLiveSocket(`/ws/threads/${threadId}/`, {
@@ -268,7 +311,7 @@
       },
       onFrame(frame) {
         if (frame.type === "caught_up") {
-          remember(frame);
+          caughtUp(frame);
           if (frame.more) catchUp();
         } else if (frame.type.startsWith("post.")) {
           receive(frame);
