@@ -55,7 +55,8 @@ def _visible_resource(request: HttpRequest, pk: int) -> Resource:
 
 def _back_to(request: HttpRequest, resource: Resource) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() takes any other word for the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
@@ -154,7 +155,8 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         initial = {}
         if wanted := request.GET.get("network"):
-            initial["network"] = networks.filter(slug=wanted).first()
+            # No slug has a NUL, and PostgreSQL refuses one in a parameter.
+            initial["network"] = networks.filter(slug=wanted.replace("\x00", "")).first()
         form = ResourceForm(initial=initial, networks=networks)
     return render(
         request,
