@@ -135,6 +135,9 @@ def _refusals_as_messages(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
         network = _network(slug)
+        # The body is read before anything is written, so one too big to read is refused
+        # (400) with nothing changed. In production the CSRF check has read it already.
+        request.POST  # noqa: B018
         try:
             return view(request, network, **kwargs)
         except NetworkActionRefused as refused:

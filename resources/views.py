@@ -247,11 +247,13 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bookmark(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _visible_resource(request, pk)
+    # Read from the body before the write, so a body too big to read changes nothing.
+    back = _back_to(request, resource)
     if services.bookmark_toggle(person=request.user, resource=resource):
         messages.success(request, "Bookmarked. Find it under your bookmarks.")
     else:
         messages.success(request, "Bookmark removed.")
-    return _back_to(request, resource)
+    return back
 
 
 @require_POST
