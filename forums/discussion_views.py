@@ -74,7 +74,9 @@ def resource_discussion(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def principle_consultation(request: HttpRequest, page_id: int) -> HttpResponse:
-    page = PrinciplePage.objects.live().filter(pk=page_id).first()
+    # By `id`, not `pk` (the page_ptr link): an integer field's lookup treats an id too big
+    # for the database as matching nothing, where the link's would crash.
+    page = PrinciplePage.objects.live().filter(id=page_id).first()
     if page is None:
         raise Http404("There is no published principle at this address.")
     panel = discussions.principle_panel(request.user, page)

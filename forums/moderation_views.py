@@ -54,7 +54,8 @@ def _moderated_thread(request: HttpRequest, pk: int) -> Thread:
 def _next_url(request: HttpRequest, fallback: str) -> str:
     """Back where the action came from (the queue or the thread), if that is on this site."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() takes any other word for the name of a view.
+    if wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return wanted

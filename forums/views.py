@@ -298,5 +298,6 @@ def mention_people(request: HttpRequest) -> JsonResponse:
     person = request.user
     if not getattr(person, "is_authenticated", False) or not person.is_active:
         return JsonResponse({"error": "Sign in to find colleagues."}, status=401)
-    query = request.GET.get("q", "")[:100]
+    # PostgreSQL refuses NUL characters in a query's parameters.
+    query = request.GET.get("q", "").replace("\x00", "")[:100]
     return JsonResponse({"results": mentions.colleagues_matching(query)})

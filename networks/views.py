@@ -42,7 +42,8 @@ def _url_or_none(name: str, **kwargs) -> str | None:
 
 def _back(request: HttpRequest, default: str) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() takes any other word for the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
@@ -134,6 +135,9 @@ def _refusals_as_messages(view: Callable) -> Callable:
     @wraps(view)
     def wrapped(request: HttpRequest, slug: str, **kwargs) -> HttpResponse:
         network = _network(slug)
+        # The body is read before anything is written, so one too big to read is refused
+        # (400) with nothing changed. In production the CSRF check has read it already.
+        request.POST  # noqa: B018
         try:
             return view(request, network, **kwargs)
         except NetworkActionRefused as refused:

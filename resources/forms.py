@@ -4,6 +4,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from cms.models import PrinciplePage
+from config.forms import ModelMultipleChoiceField
 from networks.curriculum import KeyStage, Phase, YearGroup
 from networks.models import Network, Subject
 from people.models import School
@@ -34,7 +35,7 @@ class BrowseForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    subject = forms.ModelMultipleChoiceField(
+    subject = ModelMultipleChoiceField(
         queryset=Subject.objects.all(),
         to_field_name="slug",
         required=False,
@@ -46,13 +47,13 @@ class BrowseForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    school = forms.ModelMultipleChoiceField(
+    school = ModelMultipleChoiceField(
         queryset=School.objects.all(),
         to_field_name="slug",
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    network = forms.ModelMultipleChoiceField(
+    network = ModelMultipleChoiceField(
         queryset=Network.objects.all(),
         to_field_name="slug",
         required=False,
@@ -161,7 +162,7 @@ class ResourceForm(forms.Form):
         required=False,
         help_text="Separate tags with commas, for example: fractions, reasoning.",
     )
-    principles = forms.ModelMultipleChoiceField(
+    principles = ModelMultipleChoiceField(
         label="Trust principles it embodies",
         queryset=PrinciplePage.objects.none(),
         required=False,

@@ -1,6 +1,7 @@
 from django import forms
 from django.db.models import F, Q, QuerySet
 
+from config.forms import ModelMultipleChoiceField
 from networks.curriculum import YEAR_BIT, YearGroup
 from resources.models import Resource, Strand, Unit
 
@@ -52,7 +53,7 @@ class UnitResourcesForm(forms.Form):
     unit's by default) without a search box; those already linked always stay listed so that
     saving never drops them by accident."""
 
-    resources = forms.ModelMultipleChoiceField(
+    resources = ModelMultipleChoiceField(
         queryset=Resource.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

@@ -55,7 +55,8 @@ def _visible_resource(request: HttpRequest, pk: int) -> Resource:
 
 def _back_to(request: HttpRequest, resource: Resource) -> HttpResponse:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # Only a path on this site: redirect() takes any other word for the name of a view.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return redirect(target)
@@ -154,7 +155,8 @@ def create(request: HttpRequest) -> HttpResponse:
     else:
         initial = {}
         if wanted := request.GET.get("network"):
-            initial["network"] = networks.filter(slug=wanted).first()
+            # No slug has a NUL, and PostgreSQL refuses one in a parameter.
+            initial["network"] = networks.filter(slug=wanted.replace("\x00", "")).first()
         form = ResourceForm(initial=initial, networks=networks)
     return render(
         request,
@@ -245,11 +247,13 @@ def endorse(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def bookmark(request: HttpRequest, pk: int) -> HttpResponse:
     resource = _visible_resource(request, pk)
+    # Read from the body before the write, so a body too big to read changes nothing.
+    back = _back_to(request, resource)
     if services.bookmark_toggle(person=request.user, resource=resource):
         messages.success(request, "Bookmarked. Find it under your bookmarks.")
     else:
         messages.success(request, "Bookmark removed.")
-    return _back_to(request, resource)
+    return back
 
 
 @require_POST

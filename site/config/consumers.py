@@ -1,8 +1,12 @@
+import json
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from people.signals import live_sockets_group
 
 SIGNED_OUT = 4401  # as for a socket without a session
+# The page only ever sends {"type": "ping"}.
+MAX_FRAME_CHARACTERS = 512
 
 
 class PresenceConsumer(AsyncJsonWebsocketConsumer):
@@ -31,8 +35,26 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
     async def session_ended(self, event: dict) -> None:
         await self.close(code=SIGNED_OUT)
 
+    async def receive(self, text_data: str | None = None, bytes_data=None, **kwargs) -> None:
+        # Decoded here rather than by Channels, which raises (and drops the socket) on a
+        # binary, empty, oversized or malformed frame; those get an error frame instead.
+        if text_data is None:
+            await self._refuse("Send text frames of JSON, not binary frames.")
+        elif len(text_data) > MAX_FRAME_CHARACTERS:
+            await self._refuse(f"Frames may be at most {MAX_FRAME_CHARACTERS} characters long.")
+        else:
+            try:
+                content = json.loads(text_data)
+            except (ValueError, RecursionError):
+                await self._refuse("Frames must be JSON.")
+            else:
+                await self.receive_json(content)
+
     async def receive_json(self, content: object, **kwargs) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
         else:
-            await self.send_json({"type": "error", "message": "Unknown message."})
+            await self._refuse("Unknown message.")
+
+    async def _refuse(self, message: str) -> None:
+        await self.send_json({"type": "error", "message": message})

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import RegexValidator
 from django.db.models import QuerySet
 
+from config.forms import ModelMultipleChoiceField
 from networks.curriculum import Phase
 from networks.models import Subject
 from people.backends import may_use_password
@@ -95,7 +96,7 @@ class ProfileForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         help_text="The phases you teach or support.",
     )
-    subjects_taught = forms.ModelMultipleChoiceField(
+    subjects_taught = ModelMultipleChoiceField(
         queryset=Subject.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

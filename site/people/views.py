@@ -164,7 +164,10 @@ def identity_provider_failed(request: HttpRequest) -> HttpResponse:
 def choose_school(request: HttpRequest) -> HttpResponse:
     """Asked once, after a first sign-in whose email domain maps to no school."""
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+    # Only a path on this site: redirect() takes any other word for the name of a view.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, {request.get_host()}
+    ):
         next_url = "/"
     if request.method == "POST":
         form = HomeSchoolForm(request.POST)
@@ -188,7 +191,7 @@ def choose_school(request: HttpRequest) -> HttpResponse:
 
 def _safe_next(request: HttpRequest) -> str:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if next_url and url_has_allowed_host_and_scheme(
+    if next_url.startswith("/") and url_has_allowed_host_and_scheme(
         next_url, {request.get_host()}, require_https=request.is_secure()
     ):
         return next_url
