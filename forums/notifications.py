@@ -18,7 +18,14 @@ from django.db.models import CharField, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
-from forums.models import Forum, Notification, NotificationPreferences, Post, ThreadFollow
+from forums.models import (
+    Forum,
+    Notification,
+    NotificationPreferences,
+    Post,
+    Thread,
+    ThreadFollow,
+)
 from forums.permissions import can_read_forum
 from people.roles import CENTRAL_ROLES
 
@@ -154,6 +161,11 @@ def _post_saved(post_id: int, *, created: bool, mentioned_ids: list[int]) -> Non
     if post is None:
         return
     with transaction.atomic():
+        # One thread's notifications are written by one reply at a time: two replies landing
+        # together would otherwise update the same unread rows in different orders (a
+        # deadlock on PostgreSQL, found by the live-failure drill) or both miss the other's
+        # new row and fail to fold into it.
+        list(Thread.objects.select_for_update().filter(pk=post.thread_id).values_list("pk"))
         mentioned = _notify_mentioned(post, mentioned_ids)
         replied = []
         if created:

@@ -1,12 +1,15 @@
 """Who hears about what: mentions, replies in followed threads (folded per thread),
 endorsements; anonymity; the bell rung after commit; the notifications and settings pages."""
 
+import threading
+
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from forums import services
 from forums.models import Forum, Notification, NotificationPreferences, ThreadFollow
-from forums.notifications import notify, post_saved
+from forums.notifications import _post_saved, notify, post_saved
 from resources import services as resource_services
 from tests.factories import PersonFactory
 from tests.forums.factories import PostFactory, ThreadFactory
@@ -157,6 +160,40 @@ def test_replies_fold_into_one_unread_notification_per_thread(committed, primary
     assert notification.text == "3 new replies in “Marking”"
     assert notification.post == posts[-1]
     assert notification.actor == repliers[-1]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replies_saved_at_the_same_moment_still_fold_for_every_follower():
+    # Found by the live-failure drill on PostgreSQL: followers' unread rows updated by two
+    # replies at once deadlocked, or neither reply saw the other's new row.
+    thread = ThreadFactory(forum=wellbeing(), title="Reports")
+    followers = PersonFactory.create_batch(20)
+    ThreadFollow.objects.bulk_create(
+        [ThreadFollow(person=person, thread=thread) for person in followers]
+    )
+    posts = [PostFactory(thread=thread) for _ in range(6)]
+    start = threading.Barrier(len(posts))
+    failures: list[BaseException] = []
+
+    def saved(post_id: int) -> None:
+        try:
+            start.wait()
+            _post_saved(post_id, created=True, mentioned_ids=[])
+        except BaseException as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=saved, args=(post.pk,)) for post in posts]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+
+    assert failures == []
+    for person in followers:
+        notification = Notification.objects.get(recipient=person)
+        assert notification.count == len(posts)
 
 
 def test_a_reply_after_reading_starts_a_new_notification(committed, primary_teacher):
