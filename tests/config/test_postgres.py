@@ -11,6 +11,7 @@ import pytest
 REPOSITORY = Path(__file__).resolve().parents[2]
 SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/people",
+    "tests/forums/test_notifications.py",
     "tests/audit",
     "tests/cms",
     "tests/config/test_health.py",
