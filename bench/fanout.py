@@ -54,16 +54,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.apps import apps  # noqa: E402
-from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench import _procs  # noqa: E402
-from bench._staff import post_reply, session_for  # noqa: E402
+from bench._staff import build_schema, post_reply, session_for  # noqa: E402
 from bench._wsclient import WebsocketClient, close_clients, open_clients  # noqa: E402
 from forums import services  # noqa: E402
 from forums.models import Forum, ThreadFollow  # noqa: E402
@@ -100,16 +97,7 @@ class Seed:
 
 def seed(readers: int, *, fast_schema: bool) -> Seed:
     started = time.perf_counter()
-    if fast_schema:
-        # Tables straight from the models, as pytest-django does: seconds instead of half a
-        # minute. Only for the smoke test; figures come from a migrated database.
-        # Search keeps its migrations: they create the full-text tables the models cannot.
-        settings.MIGRATION_MODULES = {
-            app.label: None for app in apps.get_app_configs() if app.label != "search"
-        }
-        call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-    else:
-        call_command("migrate", verbosity=0, interactive=False)
+    build_schema(fast=fast_schema)
     with connection.cursor() as cursor:
         # Several server processes share the file: readers should not wait for a writer.
         cursor.execute("PRAGMA journal_mode=WAL")

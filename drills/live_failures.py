@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench import _procs
-from bench._staff import post_reply, session_for
+from bench._staff import build_schema, post_reply, session_for
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = "PYTHONPATH=site:. .venv/bin/python -m drills.live_failures"
@@ -69,11 +69,8 @@ class Seed:
 
 
 def seed(readers: int, *, fast_schema: bool) -> Seed:
-    from django.apps import apps
-    from django.conf import settings
     from django.contrib.auth.models import Group
     from django.contrib.sessions.models import Session
-    from django.core.management import call_command
     from django.utils.crypto import get_random_string
 
     from forums import services
@@ -81,15 +78,7 @@ def seed(readers: int, *, fast_schema: bool) -> Seed:
     from people.models import Person
     from people.roles import Role
 
-    if fast_schema:
-        # Tables straight from the models, as pytest-django makes them: seconds instead of
-        # minutes on a busy machine. Search keeps its migrations (full-text tables).
-        settings.MIGRATION_MODULES = {
-            app.label: None for app in apps.get_app_configs() if app.label != "search"
-        }
-        call_command("migrate", run_syncdb=True, verbosity=0, interactive=False)
-    else:
-        call_command("migrate", verbosity=0, interactive=False)
+    build_schema(fast=fast_schema)
     staff = Group.objects.get_or_create(name=Role.STAFF.value)[0]
     people = [
         Person(email=f"reader{n}@drill.example", first_name="Reader", last_name=str(n))

@@ -1,3 +1,5 @@
+from contextlib import contextmanager
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
@@ -80,3 +82,15 @@ def from_migrations(migrated_data: str, transactional_db) -> None:
         # The content types are back under their first ids; forget any read since.
         ContentType.objects.clear_cache()
         cache.clear()
+
+
+@pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run the block's commit hooks as a real commit would."""
+
+    @contextmanager
+    def block():
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+
+    return block

@@ -36,7 +36,12 @@ def test_production_settings_pass_the_deployment_checks_with_no_warnings():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
+    # One check is silenced on purpose, and only that one: django-axes asks to lock out by
+    # address too, which would lock a whole school out behind one address (settings base).
+    assert "System check identified no issues (1 silenced)." in result.stdout
+    from django.conf import settings
+
+    assert settings.SILENCED_SYSTEM_CHECKS == ["axes.W006"]
 
 
 def test_production_refuses_to_start_with_the_development_secret_key():

@@ -11,7 +11,6 @@ holds exactly what the database holds, kind by kind, with the changes made in th
 
 import io
 import time
-from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
@@ -42,16 +41,6 @@ from tests.services import free_port
 
 # The promise to staff: a save never waits on search.
 SAVE_SECONDS = 1.0
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    @contextmanager
-    def block():
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
 
 
 def client_backend(server: SearchServer, url: str, alias: str) -> ElasticsearchBackend:

@@ -53,18 +53,6 @@ def no_elasticsearch(settings):
     indexing.stop_resting()
 
 
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """Run the block's commit hooks as a real commit would."""
-
-    @contextmanager
-    def block():
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-
-    return block
-
-
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

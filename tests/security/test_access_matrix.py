@@ -312,6 +312,9 @@ ROWS = [
     Row("resources:file_download", args=pk("private_file", "version_pk"), get=private("200")),
     Row("resources:file_download", args=pk("open_file", "version_pk"), get=signed_in("200")),
     Row("resources:file_preview", args=pk("private_file", "version_pk"), get=private("200")),
+    # Signed links are served on the user-content origin only (tests/resources cover it):
+    # here, on the site's own origin, nobody gets a file, whatever the token.
+    Row("resources:file_content", args=lambda world: {"token": "forged"}, get=everyone("404")),
     # The curriculum map.
     # The private network itself is listed for all (to ask to join), so its map and units
     # answer outsiders 403, as its members page does, and show nothing of them.

@@ -1039,8 +1039,29 @@ def our_url_names() -> set[str]:
     return names
 
 
+# Fuzzed on its own below: it answers only on the user-content host.
+FUZZED_ELSEWHERE = {"resources:file_content"}
+CONTENT_HOST = "files.staffroom.test"
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(token=st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=300))
+def test_any_token_on_the_user_content_host_is_refused_cleanly(settings, token):
+    settings.STAFFROOM_USER_CONTENT_ORIGIN = f"https://{CONTENT_HOST}"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, CONTENT_HOST]
+    path = "/resources/files/content/" + quote_from_bytes(token.encode(), safe="") + "/"
+
+    response = Client().get(path, HTTP_HOST=CONTENT_HOST, secure=True)
+
+    assert response.status_code == 404
+
+
 def test_every_url_of_our_apps_is_fuzzed_or_takes_no_input():
     covered = {endpoint.name.split(" ")[0] for endpoint in POST_ENDPOINTS + GET_ENDPOINTS}
+    covered |= FUZZED_ELSEWHERE
 
     missing = our_url_names() - covered - PLAIN_PAGES
 
