@@ -1,6 +1,7 @@
 """Every change to resources, bookmarks and collections. Each function owns its transaction,
 so a refusal or a failure leaves nothing half-saved."""
 
+import unicodedata
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -307,6 +308,10 @@ def _collection_name(name: str) -> str:
         raise ValidationError({"name": "Give the collection a name."})
     if len(name) > 120:
         raise ValidationError({"name": "Keep the name to 120 characters or fewer."})
+    if any(unicodedata.category(character) == "Cc" for character in name):
+        # The new-collection box posts straight here, not through a form field that would
+        # refuse them; PostgreSQL cannot store a NUL at all.
+        raise ValidationError({"name": "Collection names cannot hold control characters."})
     return name
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from allauth.socialaccount.adapter import get_adapter as get_social_adapter
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.core.exceptions import DisallowedHost
+from django.core.exceptions import BadRequest, DisallowedHost
 from django.http import HttpRequest, HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 
@@ -92,3 +92,14 @@ class PermissionsPolicyMiddleware(MiddlewareMixin):
         if PERMISSIONS_POLICY not in response:
             response[PERMISSIONS_POLICY] = permissions_policy()
         return response
+
+
+class RefuseNulInPathMiddleware(MiddlewareMixin):
+    """No address of ours holds a NUL character, and PostgreSQL refuses one in any text it is
+    asked to compare (SQLite does not), so a path like /accounts/oidc/%00/login/ would reach a
+    view's or the redirects' lookup and fail there. Refused as a bad request before anything
+    reads it."""
+
+    def process_request(self, request: HttpRequest) -> None:
+        if "\x00" in request.path_info:
+            raise BadRequest("The address holds a NUL character.")

@@ -283,6 +283,19 @@ def test_a_collection_needs_a_name(primary_teacher):
         services.collection_create(owner=primary_teacher, name="   ")
 
 
+@pytest.mark.parametrize("name", ["Year\x006", "Phonics\x07", "\x1b[31mRed"])
+def test_a_collection_name_with_control_characters_is_refused_and_nothing_saved(
+    primary_teacher, name
+):
+    # The new-collection box posts straight to the service; PostgreSQL cannot store a NUL.
+    with pytest.raises(ValidationError) as refused:
+        services.collection_create(owner=primary_teacher, name=name)
+    assert refused.value.message_dict["name"] == [
+        "Collection names cannot hold control characters."
+    ]
+    assert not Collection.objects.exists()
+
+
 def test_only_the_owner_adds_to_or_removes_from_a_collection(primary_teacher):
     collection = CollectionFactory(owner=primary_teacher)
     resource = ResourceFactory()

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, given
@@ -1056,7 +1057,8 @@ def test_any_token_on_the_user_content_host_is_refused_cleanly(settings, token):
 
     response = Client().get(path, HTTP_HOST=CONTENT_HOST, secure=True)
 
-    assert response.status_code == 404
+    # No address of ours holds a NUL: refused as a bad request before any lookup.
+    assert response.status_code == (400 if "\x00" in token else 404)
 
 
 def test_every_url_of_our_apps_is_fuzzed_or_takes_no_input():
@@ -1066,6 +1068,22 @@ def test_every_url_of_our_apps_is_fuzzed_or_takes_no_input():
     missing = our_url_names() - covered - PLAIN_PAGES
 
     assert not missing, f"add these to the fuzzing tables: {sorted(missing)}"
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/oidc/%00/login/", "/networks/maths%00/", "/no-such-page%00/"]
+)
+def test_an_address_holding_a_nul_is_a_bad_request_that_nothing_looks_up(path: str, world: World):
+    # PostgreSQL refuses a NUL in any text compared, so a lookup by such a slug would fail.
+    client = Client(raise_request_exception=True)
+    sign_in_with_identity_provider(client, world.actor)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+
+    assert response.status_code == 400
+    assert "Staffroom could not read what your browser sent" in response.text
+    assert not [query for query in queries if "\x00" in query["sql"]]
 
 
 @pytest.mark.parametrize(

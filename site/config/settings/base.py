@@ -72,6 +72,7 @@ MIDDLEWARE = [
     # Next, so that every response gets the headers, even WhiteNoise's and the redirects.
     "config.security.ContentSecurityPolicyMiddleware",
     "config.security.PermissionsPolicyMiddleware",
+    "config.security.RefuseNulInPathMiddleware",
     "resources.user_content.UserContentHostMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
