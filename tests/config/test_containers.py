@@ -43,3 +43,27 @@ def test_the_image_copies_every_source_folder_the_package_needs():
         assert f"COPY {folder} ./{folder}" in dockerfile
         if folder not in {"templates", "vendor", "site"}:
             assert f'"{folder}*"' in pyproject
+
+
+def _size_in_bytes(value: str) -> int:
+    units = {"K": 1024, "M": 1024**2, "G": 1024**3}
+    if value[-1].upper() in units:
+        return int(value[:-1]) * units[value[-1].upper()]
+    return int(value)
+
+
+def test_compose_scans_uploads_with_clamd_that_accepts_our_largest_file(settings):
+    compose = (REPOSITORY / "compose.yaml").read_text()
+    conf = dict(
+        line.split(None, 1)
+        for line in (REPOSITORY / "deploy" / "clamd.conf").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    )
+
+    assert "\n  clamav:" in compose
+    assert "CLAMD_ADDRESS: clamav:3310" in compose
+    assert "./deploy/clamd.conf:/etc/clamav/clamd.conf:ro" in compose
+    assert conf["TCPSocket"] == "3310" and conf["TCPAddr"] == "0.0.0.0"
+    # Smaller, and every upload over clamd's limit would be refused as too large to check.
+    assert _size_in_bytes(conf["StreamMaxLength"]) >= settings.RESOURCE_MAX_UPLOAD_BYTES
+    assert _size_in_bytes(conf["MaxFileSize"]) >= settings.RESOURCE_MAX_UPLOAD_BYTES
