@@ -60,7 +60,7 @@ def test_the_download_holds_every_row_and_every_file_the_inventory_lists(client)
         )
         assert archive_name(version) in names
     readme = archive.read("README.txt").decode()
-    for model, holding in downloaded_holdings():
+    for _model, holding in downloaded_holdings():
         assert f"{holding.kind}.json" in readme
     # One or more of everything the leaver has, including the anonymous post and revisions.
     for kind in [
