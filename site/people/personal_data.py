@@ -108,7 +108,8 @@ INVENTORY: dict[str, Holding] = {
     "admin.LogEntry": Holding(
         kind="django_admin_actions",
         by=("user",),
-        leave_out=("change_message",),
+        # What they changed may be a colleague's account: the name stays out.
+        leave_out=("change_message", "object_repr"),
         erasure="Their own actions kept; entries about their account say “Former member of "
         "staff” instead of their name.",
     ),
@@ -246,7 +247,7 @@ INVENTORY: dict[str, Holding] = {
     "wagtailcore.ModelLogEntry": Holding(
         kind="admin_history",
         by=("user",),
-        leave_out=("data",),
+        leave_out=("data", "label"),
         erasure="Their own actions kept; entries about their account lose their name.",
     ),
     "wagtailcore.Page": Holding(

@@ -98,9 +98,10 @@ def _value(field: models.Field, instance: models.Model):
 
 
 def _kept_about_others(instance: models.Model, person: Person) -> dict:
-    # An audit entry made by someone else about them keeps the action, never the actor.
+    # An audit entry made by someone else about them keeps the action, never who did it,
+    # from where or in their words.
     if isinstance(instance, AuditEntry) and instance.actor_id != person.pk:
-        return {"actor": None}
+        return {"actor": None, "address": None, "reason": ""}
     return {}
 
 
@@ -126,10 +127,16 @@ def _write_json(archive: zipfile.ZipFile, name: str, rows: Iterator[dict]) -> No
         target.write(b"\n]\n")
 
 
-def _copy_file(archive: zipfile.ZipFile, name: str, stored) -> None:
-    with stored.open("rb") as source, archive.open(name, "w", force_zip64=True) as target:
+def _copy_file(archive: zipfile.ZipFile, name: str, stored) -> bool:
+    """Copy one stored file into the archive; False when storage no longer has it."""
+    try:
+        source = stored.open("rb")
+    except OSError:
+        return False
+    with source, archive.open(name, "w", force_zip64=True) as target:
         while chunk := source.read(CHUNK):
             target.write(chunk)
+    return True
 
 
 def subject_access_build(*, person: Person, by: Person) -> IO[bytes]:
@@ -147,8 +154,16 @@ def subject_access_build(*, person: Person, by: Person) -> IO[bytes]:
                 f"{holding.kind}.json\n    {KIND_DESCRIPTIONS.get(holding.kind, holding.kind)}"
             )
         versions = FileVersion.objects.filter(uploaded_by=person).select_related("file")
-        for version in versions.order_by("pk").iterator(chunk_size=100):
-            _copy_file(archive, archive_name(version), version.blob)
+        missing = [
+            archive_name(version)
+            for version in versions.order_by("pk").iterator(chunk_size=100)
+            if not _copy_file(archive, archive_name(version), version.blob)
+        ]
+        if missing:
+            described.append(
+                "Missing files\n    These uploads are listed in file_versions.json but their "
+                "files could not be read from storage: " + ", ".join(missing)
+            )
         archive.writestr(
             "README.txt",
             README.format(
