@@ -29,6 +29,11 @@ FORMER_NAME = "Former member of staff"
 # What replaces their name or handle inside someone else's sentence.
 FORMER_IN_TEXT = "former member of staff"
 PLACEHOLDER_DOMAIN = "invalid"
+# The apps whose text columns are searched for their name; the audit log is append-only and
+# names people by id only, and the sign-in events' emails are replaced on their own.
+SCRUBBED_APPS = ("people", "networks", "resources", "forums", "search")
+NOT_SCRUBBED = {"search.IndexedRecord"}
+RELATED_FOR_SEARCH = {"forums.PostRevision": ("post",), "resources.FileVersion": ("file",)}
 # Shorter names than this are not replaced inside other people's text: too likely to be a word.
 SHORTEST_REPLACED = 4
 
@@ -88,6 +93,57 @@ def _scrub(
     if changed:
         queryset.model.objects.bulk_update(changed, fields, batch_size=500)
     return changed
+
+
+def _text_fields(model: type[models.Model]) -> list[str]:
+    return [
+        field.name
+        for field in model._meta.concrete_fields
+        if isinstance(field, models.CharField | models.TextField)
+        and not isinstance(field, models.EmailField | models.SlugField | models.URLField)
+        and not field.choices
+        and field.name != "password"
+    ]
+
+
+def _scrub_our_text(
+    pattern: re.Pattern, identifiers: list[str], threads: set[int], resources: set[int]
+) -> tuple[set[int], set[int]]:
+    """Take their name out of every text column of Staffroom's own apps (colleagues' posts,
+    revisions, thread titles, notifications, resource notes, reports); answers the threads and
+    resources whose search records must be rebuilt."""
+    threads, resources = set(threads), set(resources)
+    for app in SCRUBBED_APPS:
+        for model in apps.get_app_config(app).get_models():
+            fields = _text_fields(model)
+            if not fields or model._meta.label in NOT_SCRUBBED:
+                continue
+            rows = model._default_manager.select_related(
+                *RELATED_FOR_SEARCH.get(model._meta.label, ())
+            )
+            for row in _scrub(rows, fields, pattern, identifiers):
+                thread_id, resource_id = _search_owners(row)
+                threads |= {thread_id} - {None}
+                resources |= {resource_id} - {None}
+    return threads, resources
+
+
+def _search_owners(row: models.Model) -> tuple[int | None, int | None]:
+    """The thread or resource whose search record shows this row's text."""
+    label = row._meta.label
+    if label == "forums.Thread":
+        return row.pk, None
+    if label == "forums.Post":
+        return row.thread_id, None
+    if label == "forums.PostRevision":
+        return row.post.thread_id, None
+    if label == "resources.Resource":
+        return None, row.pk
+    if label == "resources.ResourceFile":
+        return None, row.resource_id
+    if label == "resources.FileVersion":
+        return None, row.file.resource_id
+    return None, None
 
 
 def _end_sessions(person: Person) -> int:
@@ -152,11 +208,13 @@ def _clear_caches() -> None:
 def erase_leaver(*, person: Person, by: Person) -> Person:
     """Switch the account off and remove the person's identity from Staffroom, in one
     transaction; the erasure is audited with ids only."""
-    from forums.models import Notification, Post, PostRevision, Thread
+    from forums.models import Post, Thread
     from resources.models import Resource
 
     if person.pk == by.pk:
         raise ErasureRefused("You cannot erase your own account; ask another trust admin.")
+    if is_erased(person):
+        raise ErasureRefused("This account has already been erased.")
     if person.is_superuser and not by.is_superuser:
         raise ErasureRefused("Only a superuser can erase a superuser's account.")
     with transaction.atomic():
@@ -169,15 +227,7 @@ def erase_leaver(*, person: Person, by: Person) -> Person:
         threads |= set(Post.objects.filter(author=person).values_list("thread_id", flat=True))
         resources = set(Resource.objects.filter(author=person).values_list("pk", flat=True))
 
-        posts = _scrub(Post.objects.all(), ["body", "body_html"], pattern, identifiers)
-        revisions = _scrub(
-            PostRevision.objects.select_related("post"), ["body"], pattern, identifiers
-        )
-        titles = _scrub(Thread.objects.all(), ["title"], pattern, identifiers)
-        threads |= {post.thread_id for post in posts}
-        threads |= {revision.post.thread_id for revision in revisions}
-        threads |= {thread.pk for thread in titles}
-        _scrub(Notification.objects.all(), ["text"], pattern, identifiers)
+        threads, resources = _scrub_our_text(pattern, identifiers, threads, resources)
 
         person_type = ContentType.objects.get_for_model(Person)
         LogEntry.objects.filter(content_type=person_type, object_id=str(person.pk)).update(
@@ -194,7 +244,6 @@ def erase_leaver(*, person: Person, by: Person) -> Person:
         SignInEvent.objects.filter(
             models.Q(person=person) | models.Q(email__iexact=old_email)
         ).update(email=placeholder)
-        _scrub(SignInEvent.objects.all(), ["detail"], pattern, identifiers)
         _delete_sign_in_attempts(old_email)
         _delete_owned(person)
 

@@ -120,7 +120,9 @@ def build_leaver() -> Leaver:
         post=anonymous_post, reporter=person, reason=Report.Reason.OTHER, details="Off topic."
     )
     # Someone reports the leaver: never in their download.
-    Report.objects.create(post=own, reporter=colleague, reason=Report.Reason.SPAM)
+    Report.objects.create(
+        post=own, reporter=colleague, reason=Report.Reason.SPAM, details=f"{FULL_NAME} again."
+    )
     Suspension.objects.create(
         person=person, reason="Cooling off.", created_by=colleague, ends_at=timezone.now()
     )
@@ -135,7 +137,12 @@ def build_leaver() -> Leaver:
         person=person,
         change_note="Corrected the halves.",
     )
-    BookmarkFactory(person=person, resource=ResourceFactory(network=network, author=colleague))
+    adapted = ResourceFactory(
+        network=network, author=colleague, notes=f"Adapted from {FULL_NAME}'s fraction wall."
+    )
+    BookmarkFactory(person=person, resource=adapted)
+    colleague.about = f"I job-share Year 4 with Ms {LAST}."
+    colleague.save(update_fields=["about"])
     CollectionFactory(owner=person).resources.add(resource)
 
     SignInEvent.objects.create(
