@@ -43,7 +43,7 @@ class ErasureRefused(Exception):
 
 
 def is_erased(person: Person) -> bool:
-    return person.email.startswith("former-") and person.email.endswith(f"@{PLACEHOLDER_DOMAIN}")
+    return person.erased_at is not None
 
 
 def confirmation_matches(person: Person, typed: str) -> bool:
@@ -259,6 +259,7 @@ def erase_leaver(*, person: Person, by: Person) -> Person:
         person.is_staff = False
         person.is_superuser = False
         person.last_login = None
+        person.erased_at = timezone.now()
         person.set_unusable_password()
         # A full save: the sign-off signal closes their live sockets once committed, and the
         # search signals re-index what they wrote under the new name.
