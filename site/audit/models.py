@@ -59,6 +59,9 @@ class AuditEntry(models.Model):
         PERMISSION_REMOVED = "permission_removed", "Direct permission taken away"
         ACCOUNT_DEACTIVATED = "account_deactivated", "Account switched off"
         ACCOUNT_REACTIVATED = "account_reactivated", "Account switched back on"
+        # Data protection (people.subject_access, people.erasure).
+        SUBJECT_ACCESS = "subject_access", "Downloaded a person's data"
+        PERSON_ERASED = "person_erased", "Erased a leaver's personal data"
 
     action = models.CharField(max_length=40, choices=Action.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

@@ -1,20 +1,24 @@
 """The trust admins' pages in the Wagtail admin: staff import, resetting an admin's
-authenticator app, and the sign-in events."""
+authenticator app, the sign-in events, and data protection (subject access, erasing leavers)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.views.decorators.http import require_POST
 from wagtail.admin.auth import permission_required
 
-from people import two_step
-from people.forms import StaffImportForm
-from people.models import SignInEvent
+from people import erasure, selectors, two_step
+from people.forms import LeaverErasureForm, StaffImportForm
+from people.models import Person, SignInEvent
 from people.staff_import import COLUMNS, example_csv, staff_import
+from people.views import subject_access_response
 
 STAFF_IMPORT_PERMISSION = "people.add_person"
 AUTHENTICATOR_RESET_PERMISSION = "otp_totp.delete_totpdevice"
 SIGN_IN_EVENTS_PERMISSION = "people.view_signinevent"
+# Trust admins: the only role that may change any member of staff.
+DATA_PROTECTION_PERMISSION = "people.change_person"
 SIGN_IN_EVENTS_SHOWN = 200
 
 
@@ -77,4 +81,65 @@ def sign_in_events_view(request: HttpRequest) -> HttpResponse:
         request,
         "people/admin/sign_in_events.html",
         {"events": events, "shown": SIGN_IN_EVENTS_SHOWN},
+    )
+
+
+# Data protection: subject access requests made to the trust, and erasing leavers.
+
+STAFF_DATA_SHOWN = 50
+
+
+def _person_or_404(pk: int) -> Person:
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404("No such member of staff.")
+    return person
+
+
+@permission_required(DATA_PROTECTION_PERMISSION)
+def staff_data_view(request: HttpRequest) -> HttpResponse:
+    """Find a member of staff to download their data for (a subject access request sent to
+    the trust) or to erase when they have left."""
+    query = " ".join(request.GET.get("q", "")[:200].replace("\x00", "").split())
+    people = selectors.people_matching(query)[:STAFF_DATA_SHOWN] if query else []
+    return TemplateResponse(
+        request,
+        "people/admin/staff_data.html",
+        {"query": query, "people": people, "shown": STAFF_DATA_SHOWN},
+    )
+
+
+@permission_required(DATA_PROTECTION_PERMISSION)
+@require_POST
+def staff_data_download(request: HttpRequest, pk: int) -> HttpResponse:
+    return subject_access_response(person=_person_or_404(pk), by=request.user)
+
+
+@permission_required(DATA_PROTECTION_PERMISSION)
+def staff_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase a leaver, after the admin types their email or name: it cannot be undone."""
+    person = _person_or_404(pk)
+    refused = ""
+    if person.pk == request.user.pk:
+        refused = "You cannot erase your own account; ask another trust admin."
+    elif erasure.is_erased(person):
+        refused = "This account has already been erased."
+    form = LeaverErasureForm(request.POST or None, person=person)
+    if request.method == "POST" and not refused and form.is_valid():
+        try:
+            erasure.erase_leaver(person=person, by=request.user)
+        except erasure.ErasureRefused as why:
+            refused = str(why)
+        else:
+            messages.success(
+                request,
+                f"Account {person.pk} has been erased. Their posts and resources stay, "
+                "shown as by a former member of staff.",
+            )
+            return redirect("people_staff_data")
+    return TemplateResponse(
+        request,
+        "people/admin/staff_erase.html",
+        {"person": person, "form": form, "refused": refused},
+        status=403 if refused else (400 if form.errors else 200),
     )

@@ -160,3 +160,25 @@ class StaffImportForm(forms.Form):
                 "The file is larger than 5 MB. Split it into smaller files and import each."
             )
         return upload
+
+
+class LeaverErasureForm(forms.Form):
+    confirmation = forms.CharField(
+        label="Type their email address or full name to confirm",
+        max_length=254,
+        strip=True,
+    )
+
+    def __init__(self, *args, person: Person, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+
+    def clean_confirmation(self) -> str:
+        from people.erasure import confirmation_matches
+
+        typed = self.cleaned_data["confirmation"]
+        if not confirmation_matches(self.person, typed):
+            raise forms.ValidationError(
+                "That is not their email address or full name. Nothing has been erased."
+            )
+        return typed

@@ -123,6 +123,9 @@ class Person(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when a leaver's personal data is erased (people.erasure): the account then stands
+    # for "Former member of staff" and their resources are held by their networks.
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = PersonManager()
 

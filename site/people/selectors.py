@@ -44,3 +44,17 @@ def person_profile(*, pk: int) -> Person:
 
 def person_for_edit(*, pk: int) -> Person:
     return Person.objects.prefetch_related("subjects_taught").get(pk=pk)
+
+
+def people_matching(query: str) -> QuerySet[Person]:
+    """Everyone, active or not, whose name or email holds every word: the trust admins'
+    finder for subject access requests and leavers."""
+    people = Person.objects.select_related("school")
+    for word in query.split():
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(display_name__icontains=word)
+            | Q(email__icontains=word)
+        )
+    return people.order_by("last_name", "first_name", "pk")

@@ -66,5 +66,6 @@ urlpatterns = [
     path("", views.directory, name="directory"),
     path("me/", views.my_profile, name="my_profile"),
     path("me/edit/", views.profile_edit, name="profile_edit"),
+    path("me/data/", views.my_data, name="my_data"),
     path("<int:pk>/", views.profile, name="profile"),
 ]

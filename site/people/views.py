@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,7 +18,7 @@ from audit import selectors as audit_selectors
 from audit.context import client_address
 from audit.models import AuditEntry
 from audit.services import record as audit_record
-from people import selectors, services, two_step
+from people import selectors, services, subject_access, two_step
 from people.adapters import Refusal, refusal_response
 from people.forms import (
     DirectoryFilterForm,
@@ -307,3 +307,24 @@ class StaffPasswordResetView(auth_views.PasswordResetView):
             action=AuditEntry.Action.PASSWORD_RESET_REQUESTED, subject=person, request=self.request
         )
         return super().form_valid(form)
+
+
+# Data protection: a person's own subject access download.
+
+
+def my_data(request: HttpRequest) -> HttpResponse:
+    """ "Download my data": the page explains what comes; a POST builds the archive and sends it."""
+    if request.method == "POST":
+        return subject_access_response(person=request.user, by=request.user)
+    return render(request, "people/my_data.html")
+
+
+def subject_access_response(*, person: Person, by: Person) -> FileResponse:
+    archive = subject_access.subject_access_build(person=person, by=by)
+    # FileResponse streams the temporary file in blocks and closes (so deletes) it at the end.
+    return FileResponse(
+        archive,
+        as_attachment=True,
+        filename=subject_access.download_name(person),
+        content_type="application/zip",
+    )

@@ -64,6 +64,17 @@ def register_staff_import_urls() -> list:
             admin_views.sign_in_events_view,
             name="people_sign_in_events",
         ),
+        path("staff-data/", admin_views.staff_data_view, name="people_staff_data"),
+        path(
+            "staff-data/<int:pk>/download/",
+            admin_views.staff_data_download,
+            name="people_staff_data_download",
+        ),
+        path(
+            "staff-data/<int:pk>/erase/",
+            admin_views.staff_erase_view,
+            name="people_staff_erase",
+        ),
     ]
 
 
@@ -100,4 +111,16 @@ class SignInEventsMenuItem(MenuItem):
 def register_sign_in_events_menu_item() -> MenuItem:
     return SignInEventsMenuItem(
         "Sign-in events", reverse("people_sign_in_events"), icon_name="list-ul", order=270
+    )
+
+
+class StaffDataMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(admin_views.DATA_PROTECTION_PERMISSION)
+
+
+@hooks.register("register_settings_menu_item")
+def register_staff_data_menu_item() -> MenuItem:
+    return StaffDataMenuItem(
+        "Staff data", reverse("people_staff_data"), icon_name="user", order=280
     )

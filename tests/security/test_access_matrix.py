@@ -51,6 +51,12 @@ WRITE_STATEMENTS = {"INSERT", "UPDATE", "DELETE", "REPLACE"}
 BOOKKEEPING_TABLES = {"django_session", "axes_accesslog"}
 
 
+def _admin_only_get() -> dict[str, str]:
+    # The central team reaches the Wagtail admin, whose permission check sends them back to
+    # its home page; everyone else is sent to sign in.
+    return only((ADMIN,), "200", "login", central="302")
+
+
 def signed_in(default: str, **by_role: str) -> dict[str, str]:
     """Everyone signed in gets `default` unless named; signed-out visitors go to sign in."""
     cells = {role: default for role in ROLES}
@@ -112,6 +118,8 @@ def resource_body(world: World) -> dict:
     }
 
 
+ADMIN_ONLY_GET = _admin_only_get()
+
 ROWS = [
     # Config and the trust's pages.
     Row("healthz", get=everyone("200")),
@@ -171,6 +179,22 @@ ROWS = [
         body=lambda world: {"display_name": "", "job_title": "Teacher", "phases": ["primary"]},
     ),
     Row("people:profile", args=lambda world: {"pk": world.people[MEMBER].pk}, get=signed_in("200")),
+    # Data protection: everyone downloads their own data; trust admins anyone's, and erase.
+    Row("people:my_data", get=signed_in("200"), post=signed_in("200")),
+    Row("people_staff_data", path=lambda world: "/admin/staff-data/?q=a", get=ADMIN_ONLY_GET),
+    Row(
+        "people_staff_data_download",
+        args=lambda world: {"pk": world.people[MEMBER].pk},
+        get=only((ADMIN,), "405", "login", central="302"),
+        post=only((ADMIN,), "200", "login", central="back"),
+    ),
+    Row(
+        "people_staff_erase",
+        args=lambda world: {"pk": world.people[MEMBER].pk},
+        get=ADMIN_ONLY_GET,
+        post=only((ADMIN,), "302", "login", central="back"),
+        body=lambda world: {"confirmation": world.people[MEMBER].email},
+    ),
     Row("openid_connect_login", args=lambda world: {"provider_id": "nowhere"}, get=everyone("404")),
     Row(
         "openid_connect_callback",
@@ -662,5 +686,12 @@ def test_every_url_pattern_has_a_row():
 
 def test_every_row_names_a_url_pattern_that_exists():
     patterns = set(_our_patterns(get_resolver().url_patterns))
-    admin_rows = {"wagtailadmin_home", "wagtailadmin_pages:edit", "admin:index"}
+    admin_rows = {
+        "wagtailadmin_home",
+        "wagtailadmin_pages:edit",
+        "admin:index",
+        "people_staff_data",
+        "people_staff_data_download",
+        "people_staff_erase",
+    }
     assert {row.name for row in ROWS} - patterns - admin_rows == set()

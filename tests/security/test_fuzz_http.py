@@ -593,9 +593,23 @@ POST_ENDPOINTS = [
         _url("people_authenticator_apps"),
         {"person": ["1"]},
     ),
+    # Data protection: the actor's own download, a trust admin's download for someone else,
+    # and erasing a leaver (the first good confirmation erases; later ones are refused).
+    Endpoint("people:my_data", _url("people:my_data"), {"format": ["zip"]}),
+    Endpoint(
+        "people_staff_data_download",
+        _url("people_staff_data_download", pk=lambda w: w.colleague.pk),
+        {"format": ["zip"]},
+    ),
+    Endpoint(
+        "people_staff_erase",
+        _url("people_staff_erase", pk=lambda w: w.stranger.pk),
+        {"confirmation": ["Ann Other", "ann other", "Fay Zerr"]},
+    ),
 ]
 
 GET_ENDPOINTS = [
+    Endpoint("people_staff_data", _url("people_staff_data"), {"q": ["fay", "@", ""]}, method="get"),
     Endpoint(
         "search:index",
         _url("search:index"),
