@@ -23,6 +23,7 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/search/test_contract.py",
     "tests/search/test_database.py",
     "tests/search/test_columns.py",
+    "tests/search/test_concurrent_reindex.py",
 ]
 
 pytestmark = pytest.mark.postgres
