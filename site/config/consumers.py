@@ -35,6 +35,9 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
     async def session_ended(self, event: dict) -> None:
         await self.close(code=SIGNED_OUT)
 
+    async def network_access_lost(self, event: dict) -> None:
+        """Shares the person's group with thread and forum pages; shows no network."""
+
     async def receive(self, text_data: str | None = None, bytes_data=None, **kwargs) -> None:
         # Decoded here rather than by Channels, which raises (and drops the socket) on a
         # binary, empty, oversized or malformed frame; those get an error frame instead.
