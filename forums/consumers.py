@@ -97,6 +97,13 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the socket is already gone
                 pass
 
+    async def refuse(self, code: int) -> None:
+        """Accept, then close at once with `code`: a socket closed before it is accepted
+        reaches browsers as 1006 whatever the code, and the page would retry for ever. Nothing
+        is joined and nothing sent, so an accepted-then-closed socket learns only the code."""
+        await self.accept()
+        await self.close(code=code)
+
     def signed_in_user(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
@@ -216,12 +223,12 @@ class ThreadConsumer(LiveConsumer):
     async def connect(self) -> None:
         user = self.signed_in_user()
         if user is None:
-            await self.close(code=4401)
+            await self.refuse(SIGNED_OUT)
             return
         thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         found = await self._readable_thread(user, thread_id)
         if found is None:
-            await self.close(code=4403)
+            await self.refuse(NOT_ALLOWED)
             return
         self.thread, self.may_reply, self.name = found
         # Opaque keys: one per socket, one per person in this thread (so two tabs count once).
@@ -431,12 +438,12 @@ class ForumConsumer(LiveConsumer):
     async def connect(self) -> None:
         user = self.signed_in_user()
         if user is None:
-            await self.close(code=4401)
+            await self.refuse(SIGNED_OUT)
             return
         forum_id = self.scope["url_route"]["kwargs"]["forum_id"]
         self.forum = await self._readable_forum(user, forum_id)
         if self.forum is None:
-            await self.close(code=4403)
+            await self.refuse(NOT_ALLOWED)
             return
         await self.join(events.forum_group(forum_id), network_id=self.forum.network_id)
 

@@ -21,6 +21,8 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            # Accepted first, so browsers see 4401 rather than 1006 and stop retrying.
+            await self.accept()
             await self.close(code=SIGNED_OUT)
             return
         self.person_group = live_sockets_group(user.pk)
