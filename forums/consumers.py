@@ -470,8 +470,7 @@ class ForumConsumer(LiveConsumer):
 
 def _person_now(pk: int):
     """The person as the database has them now, or None once switched off or gone."""
-    person = get_user_model().objects.filter(pk=pk, is_active=True).first()
-    return person
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
 
 
 def _reads_now(person_pk: int, forum: Forum) -> bool:
