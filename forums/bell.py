@@ -7,7 +7,7 @@ the database, so a ring missed while the layer was down costs nothing.
 
 from channels.db import database_sync_to_async
 
-from forums.consumers import LiveConsumer
+from forums.consumers import SIGNED_OUT, LiveConsumer
 from forums.notifications import person_group, unread_count
 
 
@@ -21,7 +21,7 @@ class BellConsumer(LiveConsumer):
     async def connect(self) -> None:
         user = self.signed_in_user()
         if user is None:
-            await self.close(code=4401)
+            await self.refuse(SIGNED_OUT)
             return
         if await self.join(person_group(user.pk)):
             await self._send_count()

@@ -28,6 +28,7 @@ from forums import events
 from forums.models import Forum, Thread
 from forums.permissions import can_read_forum, can_reply
 from forums.selectors import posts_after, posts_changed_since
+from networks.services import network_readers_group
 from people.signals import live_sockets_group
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ MAX_ID = 2**63 - 1
 TRY_AGAIN_LATER = 1013  # RFC 6455: the server cannot serve this socket now
 SERVICE_RESTART = 1012  # RFC 6455: the server is restarting; reconnect
 SIGNED_OUT = 4401  # as for a socket without a session
+NOT_ALLOWED = 4403  # as for a socket refused: the page must not try again
+ACCESS_LOST_MESSAGE = "You no longer have access to this network."
 # What a channel layer raises when it is lost (Redis restarting, unreachable).
 LAYER_ERRORS = (OSError, RedisError)
 # At most one "typing" per socket in this many seconds is passed on; the rest are dropped.
@@ -57,6 +60,7 @@ DATABASE_FREE_EVENTS = frozenset(
         "forum.event",
         "bell.update",
         "session.ended",
+        "network.access_lost",
     }
 )
 
@@ -77,6 +81,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     max_frame_characters = MAX_FRAME_CHARACTERS
     group: str | None = None
     person_group: str | None = None
+    # The private or open network whose thread or forum this page shows, if any.
+    network_id: int | None = None
+    network_group: str | None = None
 
     async def __call__(self, scope, receive, send) -> None:
         """A consumer that loses the layer closes its socket, so the client reconnects, joins
@@ -90,20 +97,33 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the socket is already gone
                 pass
 
+    async def refuse(self, code: int) -> None:
+        """Accept, then close at once with `code`: a socket closed before it is accepted
+        reaches browsers as 1006 whatever the code, and the page would retry for ever. Nothing
+        is joined and nothing sent, so an accepted-then-closed socket learns only the code."""
+        await self.accept()
+        await self.close(code=code)
+
     def signed_in_user(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             return None
         return user
 
-    async def join(self, group: str) -> bool:
+    async def join(self, group: str, *, network_id: int | None = None) -> bool:
         user = self.signed_in_user()
         try:
             await self.channel_layer.group_add(group, self.channel_name)
             if user is not None:
-                # Each of the person's sockets hears when they sign out (people.signals).
+                # Each of the person's sockets hears when they sign out (people.signals) or
+                # leave a private network (networks.services).
                 self.person_group = live_sockets_group(user.pk)
                 await self.channel_layer.group_add(self.person_group, self.channel_name)
+            if network_id is not None:
+                # ... and when the network is made private.
+                self.network_id = network_id
+                self.network_group = network_readers_group(network_id)
+                await self.channel_layer.group_add(self.network_group, self.channel_name)
         except Exception:  # the layer is down or restarting: the client retries with backoff
             logger.warning("Could not join %s; asked the client to try again", group)
             await self.close(code=TRY_AGAIN_LATER)
@@ -119,15 +139,37 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             except Exception:  # the layer may be down; its membership expires on its own
                 logger.warning("Could not leave %s", self.group)
             self.group = None
-        if self.person_group is not None:
+        for name in ("person_group", "network_group"):
+            group = getattr(self, name)
+            if group is None:
+                continue
             try:
-                await self.channel_layer.group_discard(self.person_group, self.channel_name)
+                await self.channel_layer.group_discard(group, self.channel_name)
             except Exception:
-                logger.warning("Could not leave %s", self.person_group)
-            self.person_group = None
+                logger.warning("Could not leave %s", group)
+            setattr(self, name, None)
 
     async def session_ended(self, event: dict) -> None:
         await self.close(code=SIGNED_OUT)
+
+    async def network_access_lost(self, event: dict) -> None:
+        """The person left (or was removed from) a private network: pages of it close, pages
+        of other networks stay open."""
+        if self.network_id is not None and event.get("network_id") == self.network_id:
+            await self.lose_access()
+
+    async def network_made_private(self, event: dict) -> None:
+        # Rare, so each page asks the database whether its own reader is still allowed in.
+        if self.network_id is not None and event.get("network_id") == self.network_id:
+            if not await self.still_reads():
+                await self.lose_access()
+
+    async def lose_access(self) -> None:
+        await self.send_json({"type": "access_lost", "message": ACCESS_LOST_MESSAGE})
+        await self.close(code=NOT_ALLOWED)
+
+    async def still_reads(self) -> bool:
+        return True
 
     async def dispatch(self, message: dict) -> None:
         kind = message.get("type")
@@ -181,12 +223,12 @@ class ThreadConsumer(LiveConsumer):
     async def connect(self) -> None:
         user = self.signed_in_user()
         if user is None:
-            await self.close(code=4401)
+            await self.refuse(SIGNED_OUT)
             return
         thread_id = self.scope["url_route"]["kwargs"]["thread_id"]
         found = await self._readable_thread(user, thread_id)
         if found is None:
-            await self.close(code=4403)
+            await self.refuse(NOT_ALLOWED)
             return
         self.thread, self.may_reply, self.name = found
         # Opaque keys: one per socket, one per person in this thread (so two tabs count once).
@@ -197,7 +239,9 @@ class ThreadConsumer(LiveConsumer):
         self.present = False
         self.delivered = set()
         self.last_typing = self.last_here = -float("inf")
-        await self.join(events.thread_group(self.thread.pk))
+        await self.join(
+            events.thread_group(self.thread.pk), network_id=self.thread.forum.network_id
+        )
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None and self.present:
@@ -351,6 +395,10 @@ class ThreadConsumer(LiveConsumer):
     # Database work, off the event loop.
 
     @database_sync_to_async
+    def still_reads(self) -> bool:
+        return _reads_now(self.scope["user"].pk, self.thread.forum)
+
+    @database_sync_to_async
     def _readable_thread(self, user, thread_id: int) -> tuple[Thread, bool, str | None] | None:
         thread = Thread.objects.select_related("forum__network").filter(pk=thread_id).first()
         if thread is None or not can_read_forum(user, thread.forum):
@@ -365,8 +413,8 @@ class ThreadConsumer(LiveConsumer):
     ) -> tuple[list[tuple[int, int, str]], int] | None:
         """The posts missed, rendered, and the thread's revision read before them."""
         # Asked afresh: the person may have left a private network since connecting.
-        person = get_user_model().objects.filter(pk=self.scope["user"].pk).first()
-        if person is None or not person.is_active or not can_read_forum(person, self.thread.forum):
+        person = _person_now(self.scope["user"].pk)
+        if person is None or not can_read_forum(person, self.thread.forum):
             return None
         thread_revision = 0
         if revision is not None:
@@ -390,13 +438,14 @@ class ForumConsumer(LiveConsumer):
     async def connect(self) -> None:
         user = self.signed_in_user()
         if user is None:
-            await self.close(code=4401)
+            await self.refuse(SIGNED_OUT)
             return
         forum_id = self.scope["url_route"]["kwargs"]["forum_id"]
-        if not await self._may_read(user, forum_id):
-            await self.close(code=4403)
+        self.forum = await self._readable_forum(user, forum_id)
+        if self.forum is None:
+            await self.refuse(NOT_ALLOWED)
             return
-        await self.join(events.forum_group(forum_id))
+        await self.join(events.forum_group(forum_id), network_id=self.forum.network_id)
 
     async def forum_event(self, event: dict) -> None:
         await self.send_json(
@@ -410,6 +459,23 @@ class ForumConsumer(LiveConsumer):
         )
 
     @database_sync_to_async
-    def _may_read(self, user, forum_id: int) -> bool:
+    def still_reads(self) -> bool:
+        return _reads_now(self.scope["user"].pk, self.forum)
+
+    @database_sync_to_async
+    def _readable_forum(self, user, forum_id: int) -> Forum | None:
         forum = Forum.objects.select_related("network").filter(pk=forum_id).first()
-        return forum is not None and can_read_forum(user, forum)
+        return forum if forum is not None and can_read_forum(user, forum) else None
+
+
+def _person_now(pk: int):
+    """The person as the database has them now, or None once switched off or gone."""
+    return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+def _reads_now(person_pk: int, forum: Forum) -> bool:
+    person = _person_now(person_pk)
+    if person is None:
+        return False
+    forum = Forum.objects.select_related("network").get(pk=forum.pk)
+    return can_read_forum(person, forum)

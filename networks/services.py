@@ -4,8 +4,12 @@ Refusals raise NetworkActionRefused with a message a member of staff can act on;
 it and lose nothing.
 """
 
+import logging
 from collections.abc import Iterable
+from functools import partial
 
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -14,6 +18,40 @@ from networks.models import JoinRequest, Membership, Network, Subject
 from networks.permissions import can_manage_network
 from people.models import Person
 from people.roles import is_central
+from people.signals import live_sockets_group
+
+logger = logging.getLogger(__name__)
+
+# Channel-layer events for live pages (forums.consumers) that lose a private network: one to
+# each of a removed person's own sockets, one to every page of a network made private.
+ACCESS_LOST = "network.access_lost"
+MADE_PRIVATE = "network.made_private"
+
+
+def network_readers_group(network_id: int) -> str:
+    """The group every live thread or forum page of the network joins."""
+    return f"network-readers.{network_id}"
+
+
+def _tell_live_pages(group: str, message: dict) -> None:
+    # After commit, and never failing the change: a page that misses this still loses access
+    # at its next catch-up or reconnect, which ask the database afresh.
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the layer is down: its sockets lose it too, and reconnect
+        logger.warning("Could not tell %s that access to a network changed", group)
+
+
+def _close_live_pages_of(person: Person, network: Network) -> None:
+    """Someone no longer in a private network stops receiving its posts on pages already
+    open (thread, forum), in every tab, once the change is committed."""
+    if not network.is_private or is_central(person):
+        return  # open networks are read by all staff; the central team reads every network
+    message = {"type": ACCESS_LOST, "network_id": network.pk}
+    transaction.on_commit(partial(_tell_live_pages, live_sockets_group(person.pk), message))
 
 
 class NetworkActionRefused(Exception):
@@ -104,11 +142,21 @@ def network_update(*, by: Person, network: Network, **changes) -> Network:
                 "Only the central team can rename a network or change its subject or "
                 "who can see it."
             )
+    was_private = network.is_private
     for field, value in changes.items():
         setattr(network, field, list(value) if field == "phases" else value)
     network.full_clean()
     with transaction.atomic():
         network.save(update_fields=list(changes) or None)
+        if network.is_private and not was_private:
+            # Whoever is not a member loses it: each open page checks its own reader.
+            transaction.on_commit(
+                partial(
+                    _tell_live_pages,
+                    network_readers_group(network.pk),
+                    {"type": MADE_PRIVATE, "network_id": network.pk},
+                )
+            )
     return network
 
 
@@ -150,6 +198,7 @@ def membership_leave(*, person: Person, network: Network, successor: Person | No
             successor_membership.role = Membership.Role.LEAD
             successor_membership.save(update_fields=["role"])
         membership.delete()
+        _close_live_pages_of(person, network)
     _forget_memberships(person, successor)
 
 
@@ -239,6 +288,7 @@ def member_remove(*, by: Person, network: Network, person: Person) -> None:
                 "lead first."
             )
         membership.delete()
+        _close_live_pages_of(person, network)
     _forget_memberships(person, by)
 
 

@@ -17,6 +17,7 @@ in SQL, their records, and their highlights. Joining every match to its record r
 grouping it once per facet in SQL cost most of a search for a common word.
 """
 
+import hashlib
 import time
 import unicodedata
 from collections import defaultdict
@@ -59,6 +60,10 @@ TEXT_TABLE = "search_indexed_text"
 # PostgreSQL only: the text the words were made from, read by id for highlights and more like this.
 DISPLAY_TABLE = "search_indexed_display_text"
 BATCH_SIZE = 500
+# PostgreSQL advisory locks that make writers of the same record take turns: the first number
+# says "search index" (other users of advisory locks pick their own), the second is a bucket.
+LOCK_NAMESPACE = 0x5EA4C4
+LOCK_BUCKETS = 256
 # Highlight markers: control characters no document keeps (they are stripped on the way in),
 # so the text can be escaped first and the markers turned into <mark> after.
 START, STOP = "\x02", "\x03"
@@ -264,6 +269,12 @@ class Dialect:
     def insert_text(self, cursor, rows: list[tuple]) -> None:
         raise NotImplementedError
 
+    def lock_buckets(self, cursor, buckets: list[int]) -> None:
+        """Hold these key buckets (`_lock_bucket`) until the transaction ends, so two workers
+        reindexing the same record take turns: otherwise both delete the old row and the
+        second insert meets the first's new row under the unique key."""
+        raise NotImplementedError
+
     def delete_text(self, cursor, ids: list[int] | None) -> None:
         """Remove these ids' words (None: everyone's)."""
         raise NotImplementedError
@@ -280,6 +291,11 @@ class SqliteDialect(Dialect):
     # bm25 column weights, in the table's column order: title, summary, tags, curriculum,
     # body, author. A title match outweighs any number of body mentions of a word.
     WEIGHTS = "10.0, 4.0, 4.0, 3.0, 1.0, 0.5"
+
+    def lock_buckets(self, cursor, buckets: list[int]) -> None:
+        # Nothing to do: transactions begin IMMEDIATE (config.settings.base), so one writer
+        # at a time holds the whole database and the next waits for its commit.
+        return None
 
     @staticmethod
     def _phrase(phrase: Phrase) -> str:
@@ -384,6 +400,20 @@ class PostgresDialect(Dialect):
         'MaxFragments=2, FragmentDelimiter=" … "'
     )
     TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
+
+    def lock_buckets(self, cursor, buckets: list[int]) -> None:
+        # Transaction-level advisory locks, all taken at once in sorted order so two workers
+        # cannot each hold what the other waits for. Buckets, not keys: a reindex of the
+        # whole trust would otherwise fill PostgreSQL's lock table (about 6,400 locks by
+        # default). After the wait, READ COMMITTED lets the next statement see the other
+        # worker's new row, which is then replaced in turn: the last to commit wins.
+        if buckets:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, bucket) "
+                "FROM unnest(%s::int[]) WITH ORDINALITY AS held(bucket, position) "
+                "ORDER BY position",
+                [LOCK_NAMESPACE, buckets],
+            )
 
     @staticmethod
     def _query(groups: Groups) -> Clause:
@@ -512,6 +542,12 @@ class PostgresDialect(Dialect):
         return dict(zip(("title", "tags", "summary", "curriculum"), row or ("",) * 4, strict=True))
 
 
+def _lock_bucket(key: str) -> int:
+    """The key's lock bucket, the same in every process (unlike hash())."""
+    digest = hashlib.blake2b(key.encode(), digest_size=4).digest()
+    return int.from_bytes(digest, "big") % LOCK_BUCKETS
+
+
 def dialect() -> Dialect:
     return PostgresDialect() if connection.vendor == "postgresql" else SqliteDialect()
 
@@ -621,8 +657,10 @@ class DatabaseBackend:
     # Writing
 
     def index(self, records: Iterable[SearchRecord]) -> None:
+        records = list(records)
         with transaction.atomic():
             ensure_generation()
+            self._lock([record.key for record in records])
             for batch in _chunks(records, BATCH_SIZE):
                 # The last record with a key wins, as a later update would.
                 latest = {record.key: record for record in batch}
@@ -630,10 +668,18 @@ class DatabaseBackend:
                 self._insert(list(latest.values()))
 
     def delete(self, keys: Iterable[str]) -> None:
+        keys = list(keys)
         with transaction.atomic():
             ensure_generation()
+            self._lock(keys)
             for batch in _chunks(keys, BATCH_SIZE):
                 self._delete_keys(batch)
+
+    def _lock(self, keys: list[str] | None) -> None:
+        """Take turns with other writers of these keys (None: of every key)."""
+        buckets = range(LOCK_BUCKETS) if keys is None else {_lock_bucket(key) for key in keys}
+        with connection.cursor() as cursor:
+            dialect().lock_buckets(cursor, sorted(buckets))
 
     def rebuild(
         self, records: Iterable[SearchRecord], progress: Callable[[int], None] | None = None
@@ -642,6 +688,7 @@ class DatabaseBackend:
         progress(n) is told how many records have gone in so far, after each batch."""
         done = 0
         with transaction.atomic(), connection.cursor() as cursor:
+            self._lock(None)  # an update under way finishes first; later ones wait for this
             new_generation()
             dialect().delete_text(cursor, None)
             for table in (

@@ -1,6 +1,7 @@
 """Writing to the audit log: one function, `record`, that every app calls."""
 
 import logging
+from dataclasses import dataclass, field
 
 from django.http import HttpRequest
 
@@ -50,6 +51,52 @@ def record(
         entry.address or "-",
     )
     return entry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One entry for `record_many`: the action and whom it was done to."""
+
+    action: str
+    subject_id: int | None = None
+    detail: dict = field(default_factory=dict)
+
+
+def record_many(
+    *, changes: list[Change], actor=None, request: HttpRequest | None = None
+) -> list[AuditEntry]:
+    """Entries for many changes made at once (300 people added to a role), written with one
+    INSERT per thousand rather than one each. Actor, address and time are shared, and each
+    entry is the same as `record` would have written."""
+    if not changes:
+        return []
+    request = request if request is not None else current_request()
+    if actor is None:
+        actor = current_actor()
+    actor_id = getattr(actor, "pk", None)
+    address = client_address(request)
+    entries = AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                action=change.action,
+                actor_id=actor_id,
+                subject_id=change.subject_id,
+                address=address,
+                detail=dict(change.detail),
+            )
+            for change in changes
+        ],
+        batch_size=1000,
+    )
+    for entry in entries:
+        logger.info(
+            "audit %s actor=%s subject=%s address=%s",
+            entry.action,
+            entry.actor_id or "-",
+            entry.subject_id or "-",
+            entry.address or "-",
+        )
+    return entries
 
 
 def record_role_changes(*, changes: list[tuple[int, str, str]], actor=None) -> int:

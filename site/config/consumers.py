@@ -21,6 +21,8 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
+            # Accepted first, so browsers see 4401 rather than 1006 and stop retrying.
+            await self.accept()
             await self.close(code=SIGNED_OUT)
             return
         self.person_group = live_sockets_group(user.pk)
@@ -34,6 +36,9 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_ended(self, event: dict) -> None:
         await self.close(code=SIGNED_OUT)
+
+    async def network_access_lost(self, event: dict) -> None:
+        """Shares the person's group with thread and forum pages; shows no network."""
 
     async def receive(self, text_data: str | None = None, bytes_data=None, **kwargs) -> None:
         # Decoded here rather than by Channels, which raises (and drops the socket) on a

@@ -9,7 +9,9 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from audit.models import AuditEntry
+from audit.services import Change
 from audit.services import record as audit_record
+from audit.services import record_many as audit_record_many
 
 logger = logging.getLogger(__name__)
 
@@ -164,11 +166,14 @@ def _audit_links_changed(
             others = others.select_related("content_type")
         names = {other.pk: _link_name(field, other) for other in others}
         pairs = [(instance.pk, pk) for pk in sorted(pk_set)]
-    for person_id, other_id in pairs:
-        detail = {"role": names.get(other_id, "")} if field == "groups" else {}
-        if field == "user_permissions":
-            detail = {"permission": names.get(other_id, "")}
-        audit_record(action=kind, subject_id=person_id, detail=detail)
+    key = "role" if field == "groups" else "permission"
+    # One INSERT for the lot: adding 300 people to a group must not take 300 round trips.
+    audit_record_many(
+        changes=[
+            Change(action=kind, subject_id=person_id, detail={key: names.get(other_id, "")})
+            for person_id, other_id in pairs
+        ]
+    )
 
 
 def _link_name(field: str, other) -> str:

@@ -23,6 +23,7 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
     "tests/search/test_contract.py",
     "tests/search/test_database.py",
     "tests/search/test_columns.py",
+    "tests/search/test_concurrent_reindex.py",
     # PostgreSQL refuses NULs and 64-bit overflows where SQLite shrugs: hostile input again.
     "tests/security/test_fuzz_http.py",
 ]
@@ -45,7 +46,7 @@ def test_the_database_suites_pass_on_postgresql(postgres_server):
         env=environment,
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=1800,
     )  # fmt: skip
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]

@@ -16,7 +16,7 @@ from forums.models import Notification
 from forums.notifications import person_group
 from forums.services import post_create
 from tests.forums.factories import ForumFactory, ThreadFactory
-from tests.forums.test_consumers import TIMEOUT, session_cookie
+from tests.forums.test_consumers import TIMEOUT, refused_with, session_cookie
 from tests.services import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,10 +52,7 @@ def unread_notification(person) -> Notification:
 
 
 async def test_a_bell_without_a_session_is_refused_with_4401():
-    connected, code = await bell_socket().connect(timeout=TIMEOUT)
-
-    assert not connected
-    assert code == 4401
+    assert await refused_with(bell_socket()) == 4401
 
 
 async def test_a_bell_from_another_origin_is_refused(client, primary_teacher):

@@ -55,10 +55,16 @@ async def outcome(path: str, cookie: bytes | None, origin: bytes | None = ORIGIN
     """ "open", or the close code the socket was refused with."""
     communicator = socket(path, cookie, origin)
     connected, code = await communicator.connect(timeout=TIMEOUT)
-    if connected:
-        await communicator.disconnect()
-        return "open"
-    return str(code)
+    if not connected:  # refused before accepting (the origin check): browsers see 1006
+        return str(code)
+    # Refusals by the consumers accept and close at once, so browsers see the code and the
+    # page stops retrying; nothing is joined and nothing sent first.
+    if not await communicator.receive_nothing(timeout=0.1):
+        message = await communicator.receive_output(timeout=TIMEOUT)
+        if message["type"] == "websocket.close":
+            return str(message.get("code"))
+    await communicator.disconnect()
+    return "open"
 
 
 async def opened(path: str, cookie: bytes) -> WebsocketCommunicator:

@@ -124,8 +124,11 @@
         if (typeof frame.html !== "string" || typeof frame.title !== "string") return;
         if (frame.type === "thread.started" || frame.type === "thread.replied") receive(frame);
       },
-      onGiveUp() {
-        note.textContent = "Live updates are off: reload the page to see new threads.";
+      onGiveUp(reason) {
+        const why = (reason && reason.message) || "Live updates are off: reload the page to see new threads.";
+        toggle.hidden = true;
+        note.textContent = why;
+        announce(why);
       },
     });
   }

@@ -326,8 +326,15 @@
         readers.clear();
         showReaders();
       },
-      onGiveUp() {
-        note.textContent = "Live updates are off: reload the page to see new posts.";
+      onGiveUp(reason) {
+        // Why it stopped, where the pause button was, and read out once.
+        const why = (reason && reason.message) || "Live updates are off: reload the page to see new posts.";
+        toggle.hidden = true;
+        note.textContent = why;
+        announce(why);
+        readers.clear();
+        showReaders();
+        typingLine.textContent = "";
       },
     });
   }
