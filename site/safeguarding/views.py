@@ -33,9 +33,11 @@ def concern_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = ConcernForm(request.POST)
     else:
-        form = ConcernForm(
-            initial={"school": person.school_id, "post": _int_or_none(request.GET.get("post"))}
-        )
+        wanted = _int_or_none(request.GET.get("post"))
+        if request.GET.get("post") and (wanted is None or post_by_id(person, wanted) is None):
+            messages.warning(request, POST_NOT_FOUND)
+            wanted = None
+        form = ConcernForm(initial={"school": person.school_id, "post": wanted})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
 
@@ -61,10 +63,8 @@ def concern_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refusal.message)
         else:
             return redirect(next_url)
-    post_id = form["post"].value()
-    post = post_by_id(person, _int_or_none(str(post_id or ""))) if post_id else None
-    if post_id and post is None and "post" not in form.errors and not form.non_field_errors():
-        form.add_error(None, POST_NOT_FOUND)
+    post_id = _int_or_none(str(form["post"].value() or ""))
+    post = post_by_id(person, post_id) if post_id else None
     status = 400 if form.errors else 200
     return render(
         request,
