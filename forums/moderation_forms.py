@@ -174,7 +174,8 @@ class PostHideForm(forms.Form):
         super().__init__(*args, **kwargs)
         if pupil_only:
             self.fields["why"].choices = self.fields["why"].choices[:1]
-            self.fields["why"].initial = self.IDENTIFIES_PUPIL
+            self.fields["why"].required = True
+            self.fields["why"].error_messages["required"] = "Choose why you are hiding this post."
             del self.fields["reason"]
 
     @property
