@@ -60,6 +60,16 @@ def recipients_for(school_id: int) -> list:
     )
 
 
+def schools_without_leads(school_ids: set[int]) -> set[int]:
+    """Of these schools, those whose concerns nobody active can read (no lead of the school
+    and no trust lead): their reporters are told to speak to someone in person."""
+    active = SafeguardingLead.objects.filter(person__is_active=True)
+    if not school_ids or active.filter(role=SafeguardingLead.Role.TRUST).exists():
+        return set()
+    led = set(active.filter(school_id__in=school_ids).values_list("school_id", flat=True))
+    return set(school_ids) - led
+
+
 def concerns_for_lead(person) -> QuerySet[Concern]:
     lead = lead_of(person)
     concerns = Concern.objects.select_related("school", "reporter")

@@ -82,13 +82,10 @@ def my_concerns(request: HttpRequest) -> HttpResponse:
     raised_id = _int_or_none(request.GET.get("raised"))
     if raised_id is not None:
         raised = concerns.filter(pk=raised_id).first()
-    unheard_schools = {
-        concern.school_id
-        for concern in page.object_list
-        if concern.status == Concern.Status.OPEN and not selectors.recipients_for(concern.school_id)
-    }
-    if raised is not None and not selectors.recipients_for(raised.school_id):
-        unheard_schools.add(raised.school_id)
+    waiting = {c.school_id for c in page.object_list if c.status == Concern.Status.OPEN}
+    if raised is not None:
+        waiting.add(raised.school_id)
+    unheard_schools = selectors.schools_without_leads(waiting)
     context = {"page": page, "raised": raised, "unheard_schools": unheard_schools}
     return render(request, "safeguarding/my_concerns.html", context)
 
