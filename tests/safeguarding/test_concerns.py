@@ -371,3 +371,20 @@ def test_a_trust_lead_has_no_school_and_a_school_lead_has_one(school):
         SafeguardingLead(
             person=PersonFactory(), role=SafeguardingLead.Role.DESIGNATED, school=None
         ).full_clean()
+
+
+def test_the_lists_take_a_fixed_number_of_queries(
+    school, other_school, client, django_assert_max_num_queries
+):
+    trust = trust_lead()
+    reporter = PersonFactory(school=school)
+    for _ in range(12):
+        raise_concern(reporter, school)
+        raise_concern(reporter, other_school)
+
+    sign_in(client, trust)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("safeguarding:concerns")).status_code == 200
+    sign_in(client, reporter)
+    with django_assert_max_num_queries(14):
+        assert client.get(reverse("safeguarding:my_concerns")).status_code == 200
