@@ -251,19 +251,47 @@ def report_dismiss(*, post: Post, moderator, note: str = "") -> list[Report]:
 # Posts.
 
 
+IDENTIFIES_PUPIL = "Identifies a pupil"
+
+
 @transaction.atomic
-def post_hide(*, post: Post, moderator, reason: str) -> Post:
+def post_hide(*, post: Post, moderator, reason: str = "", identifies_pupil: bool = False) -> Post:
     """Take a post down: readers see a placeholder (live), its open reports are upheld, the
-    reporters and the author are told."""
+    reporters and the author are told.
+
+    A post that identifies a pupil is also emptied: its words and edit history move to a
+    preserved record only the safeguarding leads read (safeguarding.services), so moderators,
+    the author's edit page, quotes, emails and both search indexes lose them too. Safeguarding
+    leads may do this as well as moderators; the reason is fixed, so no pupil's name is
+    written into the audit log."""
+    from safeguarding import services as safeguarding
+
     post = _locked_post(post)
-    _require_moderates(moderator, post.thread.forum)
-    reason = _clean_reason(reason, required=True, what="hiding the post")
+    if identifies_pupil:
+        if not (
+            can_moderate_forum(moderator, post.thread.forum)
+            or safeguarding.can_hide_identifying(moderator, post)
+        ):
+            raise ForumActionRefused(
+                "Only moderators and safeguarding leads can hide a post that identifies a pupil."
+            )
+        reason = IDENTIFIES_PUPIL
+    else:
+        _require_moderates(moderator, post.thread.forum)
+        reason = _clean_reason(reason, required=True, what="hiding the post")
     if post.deleted_at is not None:
         raise ForumActionRefused("This post has already been removed.")
     if post.hidden_at is not None:
         raise ForumActionRefused("This post is already hidden.")
     post.hidden_at = timezone.now()
-    post.save(update_fields=["hidden_at"])
+    fields = ["hidden_at"]
+    detail: dict = {}
+    if identifies_pupil:
+        preserved = safeguarding.post_preserve(post=post, hidden_by=moderator)
+        fields += ["body", "body_html"]
+        detail = {"identifies_pupil": True, "preserved": preserved.pk}
+    # Saved (not updated) so search's post signal re-indexes the thread in both backends.
+    post.save(update_fields=fields)
     bump_revision(post)
     reports = _decide_reports(post, moderator=moderator, status=Report.Status.UPHELD, note=reason)
     _audit(
@@ -272,30 +300,62 @@ def post_hide(*, post: Post, moderator, reason: str) -> Post:
         post=post,
         subject=post.author,
         reason=reason,
-        detail={"reports": [report.pk for report in reports]},
+        detail={"reports": [report.pk for report in reports], **detail},
     )
     _tell_reporters(reports, post)
-    _tell_author(
-        post,
-        f"A moderator hid your post in “{post.thread.title}”. If you have questions, speak "
-        "to your school's designated safeguarding lead.",
-    )
+    if identifies_pupil:
+        _tell_author(
+            post,
+            f"Your post in “{post.thread.title}” was hidden because it identified a pupil. "
+            "Please never name pupils in Staffroom; if you are worried about a pupil, speak "
+            "to your school's designated safeguarding lead today.",
+        )
+    else:
+        _tell_author(
+            post,
+            f"A moderator hid your post in “{post.thread.title}”. If you have questions, "
+            "speak to your school's designated safeguarding lead.",
+        )
     announce_post_on_commit(events.POST_UPDATED, post.pk, post.thread_id)
     return post
 
 
+def is_hidden_for_identifying_a_pupil(post: Post) -> bool:
+    from safeguarding.selectors import active_preservation
+
+    return post.hidden_at is not None and active_preservation(post.pk) is not None
+
+
 @transaction.atomic
 def post_restore(*, post: Post, moderator, reason: str) -> Post:
-    """Put a hidden post back for every reader (live)."""
+    """Put a hidden post back for every reader (live). A post hidden because it identified a
+    pupil comes back only from a safeguarding lead, with its words and edit history."""
+    from safeguarding import selectors as safeguarding_selectors
+    from safeguarding import services as safeguarding
+
     post = _locked_post(post)
-    _require_moderates(moderator, post.thread.forum)
+    preserved = safeguarding_selectors.active_preservation(post.pk)
+    if preserved is not None:
+        if not safeguarding.can_restore_identifying(moderator, preserved):
+            raise ForumActionRefused(
+                "This post was hidden because it identified a pupil: only a safeguarding "
+                "lead can restore it."
+            )
+    else:
+        _require_moderates(moderator, post.thread.forum)
     reason = _clean_reason(reason, required=True, what="restoring the post")
     if post.hidden_at is None:
         raise ForumActionRefused("This post is not hidden.")
     if post.deleted_at is not None:
         raise ForumActionRefused("This post has been removed and cannot be restored.")
     post.hidden_at = None
-    post.save(update_fields=["hidden_at"])
+    fields = ["hidden_at"]
+    detail: dict = {}
+    if preserved is not None:
+        safeguarding.post_unpreserve(post=post, preserved=preserved, restored_by=moderator)
+        fields += ["body", "body_html"]
+        detail = {"identifies_pupil": True, "preserved": preserved.pk}
+    post.save(update_fields=fields)
     bump_revision(post)
     _audit(
         actor=moderator,
@@ -303,6 +363,7 @@ def post_restore(*, post: Post, moderator, reason: str) -> Post:
         post=post,
         subject=post.author,
         reason=reason,
+        detail=detail,
     )
     _tell_author(post, f"A moderator restored your post in “{post.thread.title}”.")
     announce_post_on_commit(events.POST_UPDATED, post.pk, post.thread_id)

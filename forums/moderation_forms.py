@@ -142,3 +142,51 @@ class AuditFilterForm(forms.Form):
         if start and end and start > end:
             self.add_error("date_to", "The end date must be on or after the start date.")
         return data
+
+
+class PostHideForm(forms.Form):
+    """Why a post is hidden. Identifying a pupil has a fixed reason, so nobody types the
+    pupil's name into the audit log."""
+
+    IDENTIFIES_PUPIL = "identifies_pupil"
+    OTHER = "other"
+
+    why = forms.ChoiceField(
+        label="Why are you hiding it?",
+        choices=[
+            (
+                IDENTIFIES_PUPIL,
+                "It identifies a pupil (a name, photo or details that point to one child)",
+            ),
+            (OTHER, "Another reason"),
+        ],
+        widget=forms.RadioSelect,
+        # A form without the choice (an older page) hides for the reason it gives.
+        required=False,
+    )
+    reason = _reason_field(
+        "Your reason (for another reason only)",
+        required=False,
+        help_text="Kept in the audit log. Never write a pupil's name here.",
+    )
+
+    def __init__(self, *args, pupil_only: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if pupil_only:
+            self.fields["why"].choices = self.fields["why"].choices[:1]
+            self.fields["why"].required = True
+            self.fields["why"].error_messages["required"] = "Choose why you are hiding this post."
+            del self.fields["reason"]
+
+    @property
+    def identifies_pupil(self) -> bool:
+        return self.cleaned_data.get("why") == self.IDENTIFIES_PUPIL
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("why") and "why" not in self.errors:
+            data["why"] = self.IDENTIFIES_PUPIL if "reason" not in self.fields else self.OTHER
+        if data.get("why") == self.OTHER and not (data.get("reason") or "").strip():
+            if "reason" not in self.errors:
+                self.add_error("reason", "Give a reason: it is kept in the audit log.")
+        return data

@@ -22,6 +22,7 @@ from forums import moderation, permissions
 from forums.models import Post, Suspension, Thread
 from forums.moderation_forms import (
     AuditFilterForm,
+    PostHideForm,
     ReasonForm,
     ReportForm,
     SuspensionForm,
@@ -29,6 +30,8 @@ from forums.moderation_forms import (
 )
 from forums.services import ForumActionRefused
 from forums.views import post_or_404, thread_or_404
+from safeguarding import selectors as safeguarding_selectors
+from safeguarding import services as safeguarding_services
 
 QUEUE_PAGE_SIZE = 20
 REPORTS_PAGE_SIZE = 30
@@ -166,33 +169,90 @@ def _post_action(
     return render(request, "forums/moderation/post_action.html", context, status=status)
 
 
+def _post_for_hiding(request: HttpRequest, pk: int) -> tuple[Post, bool]:
+    """The post and whether the person may only hide it as identifying a pupil (a
+    safeguarding lead who does not moderate its forum)."""
+    post = moderation.post_for_moderation(request.user, pk)
+    if post is not None:
+        return post, False
+    candidate = (
+        Post.objects.select_related("thread__forum__network", "author").filter(pk=pk).first()
+    )
+    if candidate is not None and safeguarding_services.can_hide_identifying(
+        request.user, candidate
+    ):
+        return candidate, True
+    return _moderated_post(request, pk), False
+
+
 def post_hide(request: HttpRequest, pk: int) -> HttpResponse:
-    post = _moderated_post(request, pk)
+    post, pupil_only = _post_for_hiding(request, pk)
     if post.hidden_at is not None or post.deleted_at is not None:
         messages.info(request, "This post is already hidden or removed.")
         return redirect(_next_url(request, _post_url(post)))
-    return _post_action(
-        request,
-        post,
-        action=lambda reason: moderation.post_hide(
-            post=post, moderator=request.user, reason=reason
-        ),
-        form=ReasonForm(request.POST or None, label="Why are you hiding it?"),
-        title="Hide this post?",
-        button="Hide the post",
-        explanation=(
+    form = PostHideForm(request.POST or None, pupil_only=pupil_only)
+    if request.method == "POST" and form.is_valid():
+        try:
+            moderation.post_hide(
+                post=post,
+                moderator=request.user,
+                reason=form.cleaned_data.get("reason", ""),
+                identifies_pupil=form.identifies_pupil,
+            )
+        except ForumActionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                "The post has been hidden and its words kept for the safeguarding leads."
+                if form.identifies_pupil
+                else "The post has been hidden.",
+            )
+            return redirect(_next_url(request, _post_url(post)))
+    context = {
+        "post": post,
+        "thread": post.thread,
+        "forum": post.thread.forum,
+        "form": form,
+        "title": "Hide this post?",
+        "button": "Hide the post",
+        "explanation": (
             "Readers will see that a moderator hid a post here, not what it said. Its open "
-            "reports are upheld and the reporters are told. You can restore it later."
+            "reports are upheld and the reporters are told. If it identifies a pupil, its "
+            "words are taken out of the thread, the author's edit history and search, and "
+            "kept where only the safeguarding leads can read them; only they can restore it."
         ),
-        done="The post has been hidden.",
-    )
+        "next": _next_url(request, ""),
+    }
+    status = 400 if form.errors else 200
+    return render(request, "forums/moderation/post_hide.html", context, status=status)
+
+
+def _post_for_restoring(request: HttpRequest, pk: int) -> Post:
+    post = moderation.post_for_moderation(request.user, pk)
+    if post is not None:
+        return post
+    preserved = safeguarding_selectors.active_preservation(pk)
+    if preserved is not None and safeguarding_services.can_restore_identifying(
+        request.user, preserved
+    ):
+        return Post.objects.select_related("thread__forum__network", "author").get(pk=pk)
+    return _moderated_post(request, pk)
 
 
 def post_restore(request: HttpRequest, pk: int) -> HttpResponse:
-    post = _moderated_post(request, pk)
+    post = _post_for_restoring(request, pk)
     if post.hidden_at is None:
         messages.info(request, "This post is not hidden.")
         return redirect(_next_url(request, _post_url(post)))
+    preserved = safeguarding_selectors.active_preservation(post.pk)
+    if preserved is not None and not safeguarding_services.can_restore_identifying(
+        request.user, preserved
+    ):
+        raise PermissionDenied(
+            "This post was hidden because it identified a pupil: only a safeguarding lead "
+            "can restore it."
+        )
     return _post_action(
         request,
         post,

@@ -20,6 +20,7 @@ urlpatterns = [
     path("resources/", include("resources.urls")),
     path("forums/", include("forums.urls")),
     path("search/", include("search.urls")),
+    path("safeguarding/", include("safeguarding.urls")),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -28,6 +28,8 @@ from networks.models import Network
 from people.roles import Role
 from resources.files import file_add
 from resources.models import Strand, Unit
+from safeguarding.models import SafeguardingLead
+from safeguarding.services import concern_raise
 from tests.factories import PersonFactory, sign_in_with_identity_provider
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 from tests.networks.factories import JoinRequestFactory, MembershipFactory, NetworkFactory
@@ -50,7 +52,7 @@ FUZZ = hypothesis_settings(
 FUZZ_RAW = hypothesis_settings(FUZZ, max_examples=15)
 
 # The apps whose rows a refused submission must leave alone.
-OUR_APPS = ("people", "networks", "resources", "forums", "search", "cms")
+OUR_APPS = ("people", "networks", "resources", "forums", "search", "cms", "safeguarding")
 # Rows written on purpose whatever the answer: reading a thread marks it read (the page is
 # shown again with the errors), refused sign-ins are kept for the trust admins, the search
 # app keeps its index and query log in step, and the trust's branding settings are made the
@@ -126,6 +128,14 @@ def make_world() -> World:
     notification = Notification.objects.create(
         recipient=actor, kind=Notification.Kind.REPLY, text="A reply", url=thread.get_absolute_url()
     )
+    # The actor leads safeguarding for the trust: the concern pages validate their forms.
+    SafeguardingLead.objects.create(person=actor, role=SafeguardingLead.Role.TRUST)
+    concern, _ = concern_raise(
+        reporter=colleague,
+        school=actor.school,
+        what_happened="A.B. said something worrying.",
+        who_involved="A.B., Year 4",
+    )
     world = World(
         actor=actor,
         colleague=colleague,
@@ -155,6 +165,7 @@ def make_world() -> World:
         "strand": strand.pk,
         "collection": collection.pk,
         "post": colleague_post.pk,
+        "concern": concern.pk,
     }
     return world
 
@@ -296,6 +307,23 @@ YEARS = [YearGroup.Y4.value, YearGroup.Y6.value, "Y4", "year 13"]
 REASON = ["Repeated personal remarks.", "Spam"]
 
 POST_ENDPOINTS = [
+    # Safeguarding
+    Endpoint(
+        "safeguarding:concern_new",
+        _url("safeguarding:concern_new"),
+        {
+            "school": ["1", "0"],
+            "what_happened": ["A.B. told me at break that they are scared to go home."],
+            "who_involved": ["A.B., Year 4"],
+            "post": ["1", "-1", "0"],
+            "submission_key": ["3f2b8c1e-0c1f-4d8e-9a51-6d2b8b3f4e21", "not-a-key"],
+        },
+    ),
+    Endpoint(
+        "safeguarding:concern",
+        _url("safeguarding:concern", pk=lambda w: w.ids["concern"]),
+        {"action": ["acknowledge", "note", "close", "delete"], "text": ["Rang home."]},
+    ),
     # Forums
     Endpoint(
         "forums:thread_create",
@@ -326,7 +354,11 @@ POST_ENDPOINTS = [
     Endpoint(
         "forums:post_hide",
         _url("forums:post_hide", pk=lambda w: w.colleague_post.pk),
-        {"reason": REASON, "next": ["/forums/", "https://evil.example/"]},
+        {
+            "why": ["identifies_pupil", "other", "spam"],
+            "reason": REASON,
+            "next": ["/forums/", "https://evil.example/"],
+        },
     ),
     Endpoint(
         "forums:post_restore",
@@ -611,6 +643,24 @@ POST_ENDPOINTS = [
 GET_ENDPOINTS = [
     Endpoint("people_staff_data", _url("people_staff_data"), {"q": ["fay", "@", ""]}, method="get"),
     Endpoint(
+        "safeguarding:concern_new (form)",
+        _url("safeguarding:concern_new"),
+        {"post": ["1", "-1", "0", str(10**30), "x"]},
+        method="get",
+    ),
+    Endpoint(
+        "safeguarding:my_concerns",
+        _url("safeguarding:my_concerns"),
+        {"raised": ["1", "-1", str(10**30), "x"], "page": ["-1", str(10**30)]},
+        method="get",
+    ),
+    Endpoint(
+        "safeguarding:concerns",
+        _url("safeguarding:concerns"),
+        {"status": ["open", "closed", "<junk>"], "page": ["-1", "0", str(10**30), "x"]},
+        method="get",
+    ),
+    Endpoint(
         "search:index",
         _url("search:index"),
         {
@@ -780,6 +830,7 @@ def with_ids(world: World, body: dict[str, list[str]]) -> dict[str, list[str]]:
         "successor": "person",
         "person": "person",
         "quoted": "post",
+        "post": "post",
         "discussion-quoted": "post",
         "actor": "person",
     }
@@ -1034,6 +1085,7 @@ PLAIN_PAGES = {
     "forums:notification_open",
     "forums:principle_consultation",
     "search:search",
+    "safeguarding:preserved_post",
 }
 
 
@@ -1045,7 +1097,14 @@ def our_url_names() -> set[str]:
             if isinstance(pattern, URLResolver):
                 inner = pattern.namespace or namespace
                 module = getattr(pattern.urlconf_module, "__name__", "")
-                if module.split(".")[0] in {"people", "networks", "resources", "forums", "search"}:
+                if module.split(".")[0] in {
+                    "people",
+                    "networks",
+                    "resources",
+                    "forums",
+                    "search",
+                    "safeguarding",
+                }:
                     walk(pattern.url_patterns, inner)
             elif isinstance(pattern, URLPattern) and pattern.name:
                 names.add(f"{namespace}:{pattern.name}" if namespace else pattern.name)
@@ -1107,6 +1166,8 @@ def test_an_address_holding_a_nul_is_a_bad_request_that_nothing_looks_up(path: s
         "/forums/threads/99999999999999999999999/",
         "/forums/posts/9223372036854775808/edit/",
         "/forums/my-reports/18446744073709551616/",
+        "/safeguarding/concerns/99999999999999999999/",
+        "/safeguarding/preserved-posts/99999999999999999999/",
         "/forums/notifications/99999999999999999999/",
         "/forums/discussions/principles/99999999999999999999/",
         "/forums/discussions/resources/99999999999999999999/",

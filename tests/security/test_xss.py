@@ -543,6 +543,63 @@ def test_report_details_and_moderation_reasons_are_safe_in_the_queue_audit_and_n
     assert not told.problems, "\n".join(told.problems[:25])
 
 
+# Safeguarding ---------------------------------------------------------------------------
+
+
+def test_safeguarding_concerns_notes_and_preserved_posts_are_safe_on_the_leads_pages(
+    primary_teacher, moderator
+) -> None:
+    from safeguarding import services as safeguarding
+    from safeguarding.models import PreservedPost, SafeguardingLead
+
+    lead = PersonFactory(school=primary_teacher.school)
+    SafeguardingLead.objects.create(person=lead, school=lead.school, role="designated")
+
+    def concern(batch: list[Payload]):
+        # Four payloads to a concern: one in each of its two texts and two in notes.
+        made, _ = safeguarding.concern_raise(
+            reporter=primary_teacher,
+            school=lead.school,
+            what_happened=line(batch[0], 5000),
+            who_involved=line(batch[1], 1000) if len(batch) > 1 else "A.B.",
+        )
+        for payload in batch[2:]:
+            safeguarding.concern_note_add(concern=made, lead=lead, text=line(payload, 5000))
+        return made
+
+    saved = save_each(chunks(PAYLOADS, 4), concern)
+    pages = Pages(lead)
+    pages.every_page("/safeguarding/concerns/")
+    for _, made in saved:
+        pages.get(f"/safeguarding/concerns/{made.pk}/")
+    pages.assert_clean_and_showing(
+        [payload for batch, _ in saved for payload in batch], minimum=400
+    )
+    reporter = Pages(primary_teacher)
+    reporter.every_page("/safeguarding/my-concerns/")
+    assert not reporter.problems, "\n".join(reporter.problems[:25])
+
+    # A post that named a pupil, edited once: its words and earlier version on the page
+    # only the leads see.
+    thread = ThreadFactory(forum=wellbeing())
+
+    def hidden(batch: list[Payload]) -> Post:
+        post = forum_services.post_create(
+            thread=thread, author=primary_teacher, body=markdown(batch[0])
+        )
+        if len(batch) > 1:
+            forum_services.post_edit(post=post, editor=primary_teacher, body=markdown(batch[1]))
+        return moderation.post_hide(post=post, moderator=moderator, identifies_pupil=True)
+
+    hid = save_each(chunks(PAYLOADS, 2), hidden)
+    preserved = Pages(lead)
+    for item in PreservedPost.objects.order_by("pk"):
+        preserved.get(f"/safeguarding/preserved-posts/{item.pk}/")
+    preserved.assert_clean_and_showing(
+        [payload for batch, _ in hid for payload in batch], minimum=400, may_swallow=10
+    )
+
+
 # Search ---------------------------------------------------------------------------------
 
 

@@ -21,6 +21,8 @@ from people.models import Person
 from people.roles import Role
 from resources.files import file_add
 from resources.models import Collection, FileVersion, Resource, Strand, Unit
+from safeguarding import services as safeguarding
+from safeguarding.models import PreservedPost, SafeguardingLead
 from tests.cms.factories import PrincipleIndexPageFactory, PrinciplePageFactory
 from tests.factories import PersonFactory, moderator, trust_admin
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
@@ -37,6 +39,11 @@ MODERATOR = "moderator"
 CENTRAL = "central"
 ADMIN = "admin"
 ROLES = (ANONYMOUS, STAFF, MEMBER, NON_MEMBER, LEAD, MODERATOR, CENTRAL, ADMIN)
+# The designated safeguarding lead of Sol Staff's school, otherwise plain staff. Not in ROLES,
+# which the websocket suite walks (a lead's sockets are a member of staff's); the access
+# matrix walks MATRIX_ROLES.
+DSL = "dsl"
+MATRIX_ROLES = (*ROLES, DSL)
 
 
 @dataclass
@@ -157,6 +164,26 @@ def build_world() -> World:
         url=private_thread.get_absolute_url(),
     )
     ForumFactory(name="Principles consultation", slug=CONSULTATION_FORUM_SLUG)
+    # Safeguarding: the lead of Sol Staff's school, a concern Sol raised, and a post by a
+    # colleague at that school hidden because it named a pupil.
+    school = people[STAFF].school
+    people[DSL] = PersonFactory(first_name="Dana", last_name="Lead", school=school)
+    SafeguardingLead.objects.create(
+        person=people[DSL], school=school, role=SafeguardingLead.Role.DESIGNATED
+    )
+    concern, _ = safeguarding.concern_raise(
+        reporter=people[STAFF],
+        school=school,
+        what_happened="J.S. came in with bruises.",
+        who_involved="J.S., Year 4",
+    )
+    colleague = PersonFactory(first_name="Cal", last_name="Colleague", school=school)
+    pupil_post = PostFactory(
+        thread=ThreadFactory(forum=trust_forum, author=colleague, title="Lunchtimes"),
+        author=colleague,
+        body="Jay Smith in 4B again.",
+    )
+    moderation.post_hide(post=pupil_post, moderator=people[MODERATOR], identifies_pupil=True)
     # Made on the first page shown otherwise, which would look like a write to every request.
     TrustBranding.load(request_or_site=Site.objects.get(is_default_site=True))
     PrincipleIndexPageFactory()
@@ -190,4 +217,9 @@ def build_world() -> World:
         notification=notification,
         unsubscribe=unsubscribe_token(person_id=member.pk, email="digest"),
         principle_id=principle.pk,
+        extra={
+            "concern": concern,
+            "pupil_post": pupil_post,
+            "preserved": PreservedPost.objects.get(post=pupil_post),
+        },
     )

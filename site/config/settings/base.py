@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "resources",
     "forums",
     "search",
+    "safeguarding",
     "config",
 ]
 
