@@ -43,7 +43,12 @@ def is_moderator(person) -> bool:
 
 
 def can_edit_post(person, post: Post) -> bool:
-    return _active(person) and post.author_id == person.pk and post.deleted_at is None
+    return (
+        _active(person)
+        and post.author_id == person.pk
+        and post.deleted_at is None
+        and post.hidden_at is None
+    )
 
 
 def can_moderate_forum(person, forum: Forum) -> bool:

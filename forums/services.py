@@ -258,6 +258,10 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
         .select_related("thread__forum__network")
         .get(pk=post.pk)
     )
+    if post.hidden_at is not None and post.author_id == getattr(editor, "pk", None):
+        # Restoring puts back what was hidden (for a post naming a pupil, the preserved words),
+        # so an edit made meanwhile would be lost.
+        raise ForumActionRefused("A moderator has hidden this post, so it cannot be edited.")
     if not can_edit_post(editor, post):
         raise ForumActionRefused("Only the author can edit this post.")
     body = _checked_body(body)

@@ -62,6 +62,17 @@ class AuditEntry(models.Model):
         # Data protection (people.subject_access, people.erasure).
         SUBJECT_ACCESS = "subject_access", "Downloaded a person's data"
         PERSON_ERASED = "person_erased", "Erased a leaver's personal data"
+        # Safeguarding concerns (safeguarding.services): ids only, never their words.
+        CONCERN_RAISED = "concern_raised", "Raised a safeguarding concern"
+        CONCERN_VIEWED = "concern_viewed", "Read a safeguarding concern"
+        CONCERNS_LISTED = "concerns_listed", "Listed safeguarding concerns"
+        CONCERN_ACKNOWLEDGED = "concern_acknowledged", "Acknowledged a safeguarding concern"
+        CONCERN_NOTE_ADDED = "concern_note_added", "Added a note to a safeguarding concern"
+        CONCERN_CLOSED = "concern_closed", "Closed a safeguarding concern"
+        PRESERVED_POST_VIEWED = (
+            "preserved_post_viewed",
+            "Read a post hidden because it identified a pupil",
+        )
 
     action = models.CharField(max_length=40, choices=Action.choices)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

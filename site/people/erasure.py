@@ -173,6 +173,7 @@ def _delete_owned(person: Person) -> None:
         ("forums.Mention", "person"),
         ("forums.Notification", "recipient"),
         ("forums.NotificationPreferences", "person"),
+        ("safeguarding.SafeguardingLead", "person"),
         ("wagtailusers.UserProfile", "user"),
         ("wagtailadmin.EditingSession", "user"),
         ("wagtailadmin.FormState", "user"),

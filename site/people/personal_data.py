@@ -211,6 +211,30 @@ INVENTORY: dict[str, Holding] = {
         leave_out=("created_by",),
         erasure="Kept for safeguarding, against the pseudonymous id.",
     ),
+    # safeguarding: records the trust must keep, read only by its safeguarding leads
+    "safeguarding.SafeguardingLead": Holding(
+        kind="safeguarding_roles",
+        by=("person",),
+        erasure="Deleted: concerns stop going to them.",
+    ),
+    "safeguarding.Concern": Holding(
+        kind="safeguarding_concerns_raised",
+        by=("reporter",),
+        # What the reporter sees on their own list: the words are about a child and stay
+        # with the leads (a safeguarding record, not disclosed where it could cause harm).
+        leave_out=("what_happened", "who_involved", "post", "acknowledged_by", "closed_by"),
+        erasure="Kept: a safeguarding record, against the pseudonymous id.",
+    ),
+    "safeguarding.ConcernNote": Holding(
+        erasure="Kept: a safeguarding record, against the pseudonymous id.",
+        why_not_downloaded="The leads' notes on a concern: a safeguarding record about a child.",
+    ),
+    "safeguarding.PreservedPost": Holding(
+        erasure="Kept for the safeguarding leads: the words of a post hidden because it "
+        "identified a pupil.",
+        why_not_downloaded="Words hidden because they identify a pupil; the post itself is in "
+        "posts.json.",
+    ),
     # search: derived from the records above
     "search.IndexedRecord": Holding(
         erasure="Everything they wrote is re-indexed, so the author name changes.",

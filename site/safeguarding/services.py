@@ -14,6 +14,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.models import AuditEntry
 from audit.services import record as audit_record
 from forums import notifications
 from forums.models import Notification, Post, PostRevision
@@ -38,14 +39,14 @@ class SafeguardingRefused(ForumActionRefused):
     """A clear refusal the page shows as it is."""
 
 
-# Audit actions (free strings in the one audit log; ids only in their detail).
-CONCERN_RAISED = "concern_raised"
-CONCERN_VIEWED = "concern_viewed"
-CONCERNS_LISTED = "concerns_listed"
-CONCERN_ACKNOWLEDGED = "concern_acknowledged"
-CONCERN_NOTE_ADDED = "concern_note_added"
-CONCERN_CLOSED = "concern_closed"
-PRESERVED_POST_VIEWED = "preserved_post_viewed"
+# Audit actions (ids only in their detail, never the concern's words).
+CONCERN_RAISED = AuditEntry.Action.CONCERN_RAISED
+CONCERN_VIEWED = AuditEntry.Action.CONCERN_VIEWED
+CONCERNS_LISTED = AuditEntry.Action.CONCERNS_LISTED
+CONCERN_ACKNOWLEDGED = AuditEntry.Action.CONCERN_ACKNOWLEDGED
+CONCERN_NOTE_ADDED = AuditEntry.Action.CONCERN_NOTE_ADDED
+CONCERN_CLOSED = AuditEntry.Action.CONCERN_CLOSED
+PRESERVED_POST_VIEWED = AuditEntry.Action.PRESERVED_POST_VIEWED
 
 NEW_CONCERN_TEXT = "A new safeguarding concern was raised. Open it to read it."
 NEW_CONCERN_EMAIL_SUBJECT = "A new safeguarding concern"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from forums import events, services
+from forums import events, moderation, services
 from forums.models import (
     POST_MAX_LENGTH,
     Forum,
@@ -183,6 +183,22 @@ def test_editing_someone_elses_post_is_refused(primary_teacher, moderator):
     post.refresh_from_db()
     assert post.body == "Mine"
     assert not PostRevision.objects.exists()
+
+
+def test_a_hidden_post_cannot_be_edited_by_its_author_until_it_is_restored(
+    primary_teacher, moderator
+):
+    post = PostFactory(author=primary_teacher, body="Mine", thread__forum=wellbeing())
+    moderation.post_hide(post=post, moderator=moderator, reason="Names a colleague")
+
+    with pytest.raises(ForumActionRefused, match="hidden this post"):
+        services.post_edit(post=post, editor=primary_teacher, body="Changed meanwhile")
+
+    moderation.post_restore(post=post, moderator=moderator, reason="Agreed")
+    post.refresh_from_db()
+    assert post.body == "Mine"
+    assert not PostRevision.objects.exists()
+    services.post_edit(post=post, editor=primary_teacher, body="Mine, reworded")
 
 
 def test_an_edit_to_empty_text_is_refused(primary_teacher):

@@ -33,11 +33,13 @@ from networks.models import Network
 from people.models import Person, SignInEvent
 from resources.files import file_add, file_version_add
 from resources.models import FileVersion, Resource
+from safeguarding.models import Concern, SafeguardingLead
 from tests.factories import PersonFactory
 from tests.forums.factories import ForumFactory, PostFactory, ThreadFactory
 from tests.networks.factories import JoinRequestFactory, MembershipFactory, NetworkFactory
 from tests.resources import filemakers
 from tests.resources.factories import BookmarkFactory, CollectionFactory, ResourceFactory
+from tests.safeguarding.factories import SafeguardingLeadFactory
 
 FIRST = "Zephyrine"
 LAST = "Quillfeather"
@@ -171,6 +173,14 @@ def build_leaver() -> Leaver:
     )
     CompletedSubmission.objects.create(
         person=person, purpose=f"reply:{thread.pk}", key=uuid.uuid4(), fingerprint="x" * 64
+    )
+    # A deputy lead who also raised a concern (kept, as a safeguarding record, on erasure).
+    SafeguardingLeadFactory(person=person, role=SafeguardingLead.Role.DEPUTY)
+    Concern.objects.create(
+        reporter=person,
+        school=person.school,
+        what_happened="A pupil in 4B said something worrying at lunch.",
+        who_involved="J.B. (Year 4)",
     )
     audit_record(action=AuditEntry.Action.REPORT_MADE, actor=person, report=report)
     audit_record(action=AuditEntry.Action.REVEAL_AUTHOR, actor=colleague, subject=person)

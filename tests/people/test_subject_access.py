@@ -93,8 +93,13 @@ def test_the_download_holds_every_row_and_every_file_the_inventory_lists(client)
         "authenticator_apps",
         "completed_forms",
         "audit_entries",
+        "safeguarding_roles",
+        "safeguarding_concerns_raised",
     ]:
         assert counted[kind] >= 1, kind
+    # What they wrote in a concern is about a child and stays with the leads.
+    (concern,) = json.loads(archive.read("safeguarding_concerns_raised.json"))
+    assert "what_happened" not in concern and "who_involved" not in concern
     posts = json.loads(archive.read("posts.json"))
     assert any(post["is_anonymous"] for post in posts)
     assert counted["sign_in_events"] == 2  # the refused one with their email too
