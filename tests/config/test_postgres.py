@@ -31,6 +31,8 @@ SUITES_THAT_TOUCH_THE_DATABASE_DIFFERENTLY = [
 pytestmark = pytest.mark.postgres
 
 
+# The suites run again in full (about ten minutes, more on a busy machine).
+@pytest.mark.timeout(1800)
 def test_the_database_suites_pass_on_postgresql(postgres_server):
     environment = {**os.environ, "DATABASE_URL": postgres_server.url("staffroom")}
     suites = [
