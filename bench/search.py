@@ -88,6 +88,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench.seed import FILLER, RARE  # noqa: E402
 from networks.curriculum import YearGroup, key_stages_for, phases_for  # noqa: E402
 from resources.models import Resource  # noqa: E402
 from search.backends import database_backend  # noqa: E402
@@ -111,12 +112,6 @@ COMMON = (
     "pupils lesson learning questions practice activity teacher class worksheet example "
     "discussion task group work answers support challenge objective review starter plenary"
 ).split()
-FILLER = (
-    "the and to of a in for with on by each their this that from at as is are be will can "
-    "use using read write show explain compare describe find make check complete"
-).split()
-RARE = ["quokka", "zeugma", "isthmus", "tessellation", "onomatopoeia", "palimpsest",
-        "chiaroscuro", "sfumato", "photoperiod", "xylem"]  # fmt: skip
 TYPES = Resource.Type.values
 
 
