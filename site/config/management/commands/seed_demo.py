@@ -10,6 +10,7 @@ from forums.demo import seed_demo_forums
 from networks.demo import seed_demo_networks
 from people import demo as people_demo
 from resources.demo import seed_demo_resources
+from safeguarding.demo import seed_demo_leads
 
 
 class Command(BaseCommand):
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         # Wagtail logs every page it saves; a newcomer only needs the outcome.
         logging.getLogger("wagtail").setLevel(logging.WARNING)
         people_demo.seed_demo_staff()
+        seed_demo_leads()
         pages = seed_demo_pages()
         networks = seed_demo_networks()
         self.stdout.write("Writing the demo resources and their files (a minute or so)…")
