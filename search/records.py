@@ -20,7 +20,7 @@ from networks.curriculum import KeyStage, Phase, YearGroup, key_stages_for, phas
 from networks.models import Network
 from networks.selectors import member_network_ids
 from people.roles import is_central
-from resources.models import FileVersion, Resource
+from resources.models import Resource, ResourceFile
 from search.query import NEWS, PAGE, PRINCIPLE, RESOURCE, THREAD
 
 # Extracted file text and long threads are cut here: enough to find a document by what it is
@@ -92,17 +92,30 @@ def curriculum_words(year_groups: Iterable[str]) -> str:
 
 def indexed_resources() -> QuerySet[Resource]:
     """Published resources with everything their records need, in a fixed number of queries."""
-    current_text = FileVersion.objects.only("pk", "extracted_text")
     return (
         Resource.objects.filter(status=Resource.Status.PUBLISHED)
         .select_related("network", "author")
         .prefetch_related(
-            "tags",
-            "principles",
-            Prefetch("files__current", queryset=current_text),
+            # Into plain lists: prefetching into the managers still builds a queryset per
+            # resource to hold each cache, which cost over a third of a full reindex.
+            Prefetch("tags", to_attr="indexed_tags"),
+            Prefetch("principles", to_attr="indexed_principles"),
+            Prefetch(
+                "files",
+                queryset=ResourceFile.objects.select_related("current").only(
+                    "pk", "resource_id", "current__id", "current__extracted_text"
+                ),
+                to_attr="indexed_files",
+            ),
         )
         .order_by("pk")
     )
+
+
+def _prefetched(resource: Resource, name: str, manager) -> list:
+    """What indexed_resources() prefetched, or a read of its own for a resource from elsewhere."""
+    found = getattr(resource, name, None)
+    return list(manager.all()) if found is None else found
 
 
 def resource_record(resource: Resource) -> SearchRecord | None:
@@ -115,7 +128,8 @@ def resource_record(resource: Resource) -> SearchRecord | None:
     else:
         audience = (f"network:{network.pk}", f"author:{resource.author_id}")
     texts = [resource.notes, resource.send_notes]
-    texts += [f.current.extracted_text for f in resource.files.all() if f.current is not None]
+    files = _prefetched(resource, "indexed_files", resource.files)
+    texts += [file.current.extracted_text for file in files if file.current is not None]
     return SearchRecord(
         kind=RESOURCE,
         pk=resource.pk,
@@ -123,7 +137,7 @@ def resource_record(resource: Resource) -> SearchRecord | None:
         url=resource.get_absolute_url(),
         summary=resource.summary,
         body=_joined(texts),
-        tags=tuple(tag.name for tag in resource.tags.all()),
+        tags=tuple(tag.name for tag in _prefetched(resource, "indexed_tags", resource.tags)),
         curriculum=curriculum_words(resource.year_groups),
         author=resource.author.name,
         year_groups=tuple(resource.year_groups),
@@ -133,7 +147,11 @@ def resource_record(resource: Resource) -> SearchRecord | None:
         resource_type=resource.resource_type,
         school=resource.school_id,
         network=network.pk,
-        principles=tuple(sorted(page.pk for page in resource.principles.all())),
+        principles=tuple(
+            sorted(
+                page.pk for page in _prefetched(resource, "indexed_principles", resource.principles)
+            )
+        ),
         shared_focus=resource.shared_focus,
         endorsed=resource.endorsed_at is not None,
         published_at=resource.published_at,
