@@ -1122,7 +1122,14 @@ CONTENT_HOST = "files.staffroom.test"
 @hypothesis_settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(token=st.text(alphabet=st.characters(blacklist_categories=["Cs"]), min_size=1, max_size=300))
+# A "/" would make another address (the test client decodes %2F), not another token.
+@given(
+    token=st.text(
+        alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="/"),
+        min_size=1,
+        max_size=300,
+    )
+)
 def test_any_token_on_the_user_content_host_is_refused_cleanly(settings, token):
     settings.STAFFROOM_USER_CONTENT_ORIGIN = f"https://{CONTENT_HOST}"
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, CONTENT_HOST]
