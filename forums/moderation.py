@@ -28,6 +28,8 @@ from forums.selectors import readable_forums
 from forums.services import ForumActionRefused, announce_post_on_commit, bump_revision
 from networks.selectors import led_network_ids
 from people.roles import Role, role_names
+from safeguarding import selectors as safeguarding_selectors
+from safeguarding import services as safeguarding
 
 REASON_MAX_LENGTH = 2000
 
@@ -264,8 +266,6 @@ def post_hide(*, post: Post, moderator, reason: str = "", identifies_pupil: bool
     the author's edit page, quotes, emails and both search indexes lose them too. Safeguarding
     leads may do this as well as moderators; the reason is fixed, so no pupil's name is
     written into the audit log."""
-    from safeguarding import services as safeguarding
-
     post = _locked_post(post)
     if identifies_pupil:
         if not (
@@ -321,17 +321,15 @@ def post_hide(*, post: Post, moderator, reason: str = "", identifies_pupil: bool
 
 
 def is_hidden_for_identifying_a_pupil(post: Post) -> bool:
-    from safeguarding.selectors import active_preservation
-
-    return post.hidden_at is not None and active_preservation(post.pk) is not None
+    if post.hidden_at is None:
+        return False
+    return safeguarding_selectors.active_preservation(post.pk) is not None
 
 
 @transaction.atomic
 def post_restore(*, post: Post, moderator, reason: str) -> Post:
     """Put a hidden post back for every reader (live). A post hidden because it identified a
     pupil comes back only from a safeguarding lead, with its words and edit history."""
-    from safeguarding import selectors as safeguarding_selectors
-    from safeguarding import services as safeguarding
 
     post = _locked_post(post)
     preserved = safeguarding_selectors.active_preservation(post.pk)

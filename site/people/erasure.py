@@ -24,6 +24,7 @@ from django.utils import timezone
 from audit.models import AuditEntry
 from audit.services import record as audit_record
 from people.models import Person, SignInEvent
+from people.personal_data import INVENTORY
 
 FORMER_NAME = "Former member of staff"
 # What replaces their name or handle inside someone else's sentence.
@@ -158,35 +159,15 @@ def _end_sessions(person: Person) -> int:
 
 
 def _delete_owned(person: Person) -> None:
-    """Rows that exist only for the person (inventory: "Deleted.")."""
-    for label, field in [
-        ("account.EmailAddress", "user"),
-        ("socialaccount.SocialAccount", "user"),
-        ("otp_totp.TOTPDevice", "user"),
-        ("config.CompletedSubmission", "person"),
-        ("networks.Membership", "person"),
-        ("networks.JoinRequest", "person"),
-        ("resources.Bookmark", "person"),
-        ("resources.Collection", "owner"),
-        ("forums.ThreadFollow", "person"),
-        ("forums.ThreadRead", "person"),
-        ("forums.Mention", "person"),
-        ("forums.Notification", "recipient"),
-        ("forums.NotificationPreferences", "person"),
-        ("safeguarding.SafeguardingLead", "person"),
-        ("wagtailusers.UserProfile", "user"),
-        ("wagtailadmin.EditingSession", "user"),
-        ("wagtailadmin.FormState", "user"),
-        ("wagtailcore.APIToken", "user"),
-        ("wagtailcore.PageSubscription", "user"),
-        ("wagtailcore.UploadedFile", "uploaded_by_user"),
-    ]:
-        apps.get_model(label).objects.filter(**{field: person.pk}).delete()
-
-
-def _delete_sign_in_attempts(email: str) -> None:
-    for label in ["axes.AccessAttempt", "axes.AccessFailureLog", "axes.AccessLog"]:
-        apps.get_model(label).objects.filter(username__iexact=email).delete()
+    """Rows that exist only for the person: every holding in the inventory with delete_by."""
+    for label, holding in INVENTORY.items():
+        if not holding.delete_by:
+            continue
+        if holding.delete_by in holding.by_email:
+            about = {f"{holding.delete_by}__iexact": person.email}
+        else:
+            about = {holding.delete_by: person.pk}
+        apps.get_model(label).objects.filter(**about).delete()
 
 
 def _reindex(thread_ids: set[int], resource_ids: set[int]) -> None:
@@ -245,7 +226,6 @@ def erase_leaver(*, person: Person, by: Person) -> Person:
         SignInEvent.objects.filter(
             models.Q(person=person) | models.Q(email__iexact=old_email)
         ).update(email=placeholder)
-        _delete_sign_in_attempts(old_email)
         _delete_owned(person)
 
         person.first_name = "Former"

@@ -19,7 +19,9 @@ class Holding:
 
     `kind` names the JSON file in the download ("" when it is not downloaded); `by` are the
     fields that point at the person; `by_email` the text fields holding their email or
-    username; `leave_out` the fields never downloaded (other people, secrets, internals).
+    username; `leave_out` the fields never downloaded (other people, secrets, internals);
+    `delete_by` the field (pointing at them, or one of `by_email`) by which erasing a leaver
+    deletes their rows, for every holding whose erasure says "Deleted".
     """
 
     erasure: str
@@ -27,6 +29,7 @@ class Holding:
     by: tuple[str, ...] = ()
     by_email: tuple[str, ...] = ()
     leave_out: tuple[str, ...] = ()
+    delete_by: str = ""
     why_not_downloaded: str = ""
     extra: dict = field(default_factory=dict)
 
@@ -46,12 +49,15 @@ INVENTORY: dict[str, Holding] = {
         erasure="Name becomes “Former member of staff”, email a placeholder, profile cleared, "
         "password unusable, account switched off.",
     ),
+    # Cleared through the account's relations, so role changes are audited as ever.
     "people.Person_subjects_taught": Holding(
-        kind="subjects_taught", by=("person",), erasure="Deleted."
+        kind="subjects_taught", by=("person",), erasure="Cleared from the account."
     ),
-    "people.Person_groups": Holding(kind="roles", by=("person",), erasure="Deleted."),
+    "people.Person_groups": Holding(
+        kind="roles", by=("person",), erasure="Cleared from the account (audited)."
+    ),
     "people.Person_user_permissions": Holding(
-        kind="direct_permissions", by=("person",), erasure="Deleted."
+        kind="direct_permissions", by=("person",), erasure="Cleared from the account (audited)."
     ),
     "people.SignInEvent": Holding(
         kind="sign_in_events",
@@ -65,7 +71,7 @@ INVENTORY: dict[str, Holding] = {
         why_not_downloaded="Session keys are secrets; a session holds only the account id.",
     ),
     "account.EmailAddress": Holding(
-        kind="email_addresses", by=("user",), leave_out=(), erasure="Deleted."
+        kind="email_addresses", by=("user",), leave_out=(), delete_by="user", erasure="Deleted."
     ),
     "account.EmailConfirmation": Holding(
         erasure="Deleted with the email address.",
@@ -75,6 +81,7 @@ INVENTORY: dict[str, Holding] = {
         kind="identity_provider_accounts",
         by=("user",),
         leave_out=("extra_data",),
+        delete_by="user",
         erasure="Deleted.",
     ),
     "socialaccount.SocialToken": Holding(
@@ -85,24 +92,28 @@ INVENTORY: dict[str, Holding] = {
         kind="authenticator_apps",
         by=("user",),
         leave_out=("key", "throttling_failure_count", "throttling_failure_timestamp"),
+        delete_by="user",
         erasure="Deleted.",
     ),
     "axes.AccessAttempt": Holding(
         kind="failed_sign_ins",
         by_email=("username",),
         leave_out=("post_data", "get_data", "http_accept"),
+        delete_by="username",
         erasure="Deleted.",
     ),
     "axes.AccessFailureLog": Holding(
         kind="failed_sign_in_log",
         by_email=("username",),
         leave_out=("http_accept",),
+        delete_by="username",
         erasure="Deleted.",
     ),
     "axes.AccessLog": Holding(
         kind="sign_in_log",
         by_email=("username",),
         leave_out=("http_accept",),
+        delete_by="username",
         erasure="Deleted.",
     ),
     "admin.LogEntry": Holding(
@@ -122,6 +133,7 @@ INVENTORY: dict[str, Holding] = {
     "config.CompletedSubmission": Holding(
         kind="completed_forms",
         by=("person",),
+        delete_by="person",
         erasure="Deleted: only stops a form being sent twice.",
     ),
     "django_tasks_database.DBTaskResult": Holding(
@@ -133,11 +145,14 @@ INVENTORY: dict[str, Holding] = {
         erasure="Kept: its members are the membership rows below, which are deleted.",
         why_not_downloaded="Its members are the membership rows.",
     ),
-    "networks.Membership": Holding(kind="memberships", by=("person",), erasure="Deleted."),
+    "networks.Membership": Holding(
+        kind="memberships", by=("person",), delete_by="person", erasure="Deleted."
+    ),
     "networks.JoinRequest": Holding(
         kind="join_requests",
         by=("person",),
         leave_out=("decided_by",),
+        delete_by="person",
         erasure="Deleted; requests they decided keep their id.",
     ),
     # resources
@@ -158,8 +173,12 @@ INVENTORY: dict[str, Holding] = {
         leave_out=("extracted_text",),
         erasure="Kept with the resource.",
     ),
-    "resources.Bookmark": Holding(kind="bookmarks", by=("person",), erasure="Deleted."),
-    "resources.Collection": Holding(kind="collections", by=("owner",), erasure="Deleted."),
+    "resources.Bookmark": Holding(
+        kind="bookmarks", by=("person",), delete_by="person", erasure="Deleted."
+    ),
+    "resources.Collection": Holding(
+        kind="collections", by=("owner",), delete_by="owner", erasure="Deleted."
+    ),
     "resources.Collection_resources": Holding(
         erasure="Deleted with the collection.",
         why_not_downloaded="Listed inside collections.",
@@ -182,22 +201,30 @@ INVENTORY: dict[str, Holding] = {
         by=("post__author",),
         erasure="Kept with the post; their name is replaced in other people's revisions.",
     ),
-    "forums.ThreadFollow": Holding(kind="follows", by=("person",), erasure="Deleted."),
-    "forums.ThreadRead": Holding(kind="reads", by=("person",), erasure="Deleted."),
-    "forums.Reaction": Holding(kind="reactions", by=("person",), erasure="Deleted."),
+    "forums.ThreadFollow": Holding(
+        kind="follows", by=("person",), delete_by="person", erasure="Deleted."
+    ),
+    "forums.ThreadRead": Holding(
+        kind="reads", by=("person",), delete_by="person", erasure="Deleted."
+    ),
+    "forums.Reaction": Holding(
+        kind="reactions", by=("person",), delete_by="person", erasure="Deleted."
+    ),
     "forums.Mention": Holding(
         kind="mentions",
         by=("person",),
+        delete_by="person",
         erasure="Deleted; the mention's text in the post is replaced.",
     ),
     "forums.Notification": Holding(
         kind="notifications",
         by=("recipient",),
         leave_out=("actor",),
-        erasure="Theirs deleted; their name is replaced in other people's notifications.",
+        delete_by="recipient",
+        erasure="Deleted; their name is replaced in other people's notifications.",
     ),
     "forums.NotificationPreferences": Holding(
-        kind="notification_preferences", by=("person",), erasure="Deleted."
+        kind="notification_preferences", by=("person",), delete_by="person", erasure="Deleted."
     ),
     "forums.Report": Holding(
         kind="reports_made",
@@ -215,6 +242,7 @@ INVENTORY: dict[str, Holding] = {
     "safeguarding.SafeguardingLead": Holding(
         kind="safeguarding_roles",
         by=("person",),
+        delete_by="person",
         erasure="Deleted: concerns stop going to them.",
     ),
     "safeguarding.Concern": Holding(
@@ -245,13 +273,23 @@ INVENTORY: dict[str, Holding] = {
     ),
     # Wagtail
     "wagtailusers.UserProfile": Holding(
-        kind="wagtail_preferences", by=("user",), leave_out=("avatar",), erasure="Deleted."
+        kind="wagtail_preferences",
+        by=("user",),
+        leave_out=("avatar",),
+        delete_by="user",
+        erasure="Deleted.",
     ),
-    "wagtailadmin.EditingSession": Holding(erasure="Deleted.", why_not_downloaded="Transient."),
-    "wagtailadmin.FormState": Holding(erasure="Deleted.", why_not_downloaded="Transient."),
-    "wagtailcore.APIToken": Holding(erasure="Deleted.", why_not_downloaded="Secrets."),
+    "wagtailadmin.EditingSession": Holding(
+        delete_by="user", erasure="Deleted.", why_not_downloaded="Transient."
+    ),
+    "wagtailadmin.FormState": Holding(
+        delete_by="user", erasure="Deleted.", why_not_downloaded="Transient."
+    ),
+    "wagtailcore.APIToken": Holding(
+        delete_by="user", erasure="Deleted.", why_not_downloaded="Secrets."
+    ),
     "wagtailcore.PageSubscription": Holding(
-        kind="page_subscriptions", by=("user",), erasure="Deleted."
+        kind="page_subscriptions", by=("user",), delete_by="user", erasure="Deleted."
     ),
     "wagtailcore.Comment": Holding(
         kind="page_comments", by=("user",), leave_out=("resolved_by",), erasure=_WAGTAIL_CONTENT
@@ -279,7 +317,9 @@ INVENTORY: dict[str, Holding] = {
     ),
     "wagtailcore.WorkflowState": Holding(erasure=_WAGTAIL_CONTENT, why_not_downloaded="Ids."),
     "wagtailcore.TaskState": Holding(erasure=_WAGTAIL_CONTENT, why_not_downloaded="Ids."),
-    "wagtailcore.UploadedFile": Holding(erasure="Deleted.", why_not_downloaded="Transient."),
+    "wagtailcore.UploadedFile": Holding(
+        delete_by="uploaded_by_user", erasure="Deleted.", why_not_downloaded="Transient."
+    ),
     "wagtaildocs.Document": Holding(
         kind="documents_uploaded", by=("uploaded_by_user",), erasure=_WAGTAIL_CONTENT
     ),

@@ -6,6 +6,7 @@ from safeguarding.models import NOTE_MAX_LENGTH, WHAT_HAPPENED_MAX_LENGTH, WHO_I
 
 # Post ids beyond this are not ids at all (and would overflow the database's integers).
 POST_ID_MAX = 2**63 - 1
+POST_NOT_FOUND = "That post cannot be found. Leave the post out and describe it instead."
 
 
 class ConcernForm(forms.Form):
@@ -43,11 +44,7 @@ class ConcernForm(forms.Form):
         min_value=1,
         max_value=POST_ID_MAX,
         widget=forms.HiddenInput,
-        error_messages={
-            "invalid": "That post cannot be found. Leave the post out and describe it instead.",
-            "min_value": "That post cannot be found. Leave the post out and describe it instead.",
-            "max_value": "That post cannot be found. Leave the post out and describe it instead.",
-        },
+        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], POST_NOT_FOUND),
     )
     submission_key = SubmissionKeyField()
 

@@ -2,6 +2,7 @@
 indexes or the cache, while their posts and resources stay for colleagues."""
 
 import pytest
+from django.apps import apps
 from django.core.cache import cache
 from django.db import connection
 
@@ -11,6 +12,7 @@ from networks.models import Membership
 from people import erasure
 from people.erasure import FORMER_NAME, ErasureRefused, erase_leaver
 from people.models import Person
+from people.personal_data import INVENTORY
 from resources.models import Resource
 from search import indexing
 from search.backends import database_backend
@@ -120,6 +122,31 @@ def test_their_posts_and_resources_stay_shown_as_a_former_member_of_staff(
     assert resource_page.status_code == 200
     assert "The Primary maths network" in resource_page.content.decode()
     assert person.get_absolute_url() not in resource_page.content.decode()
+
+
+def _rows_deleted_on_erasure(person: Person, email: str) -> dict[str, int]:
+    counts = {}
+    for label, holding in INVENTORY.items():
+        if holding.delete_by in holding.by_email:
+            about = {f"{holding.delete_by}__iexact": email}
+        elif holding.delete_by:
+            about = {holding.delete_by: person.pk}
+        else:
+            continue
+        counts[label] = apps.get_model(label).objects.filter(**about).count()
+    return counts
+
+
+def test_everything_the_inventory_says_is_deleted_is_gone(leaver, trust_admin, committed):
+    before = _rows_deleted_on_erasure(leaver.person, EMAIL)
+    assert before["forums.Reaction"] and before["resources.Bookmark"]
+    assert before["axes.AccessAttempt"] and before["account.EmailAddress"]
+
+    with committed():
+        erase_leaver(person=leaver.person, by=trust_admin)
+
+    after = _rows_deleted_on_erasure(leaver.person, EMAIL)
+    assert {label: count for label, count in after.items() if count} == {}
 
 
 def test_the_audit_log_keeps_the_erasure_with_ids_only(leaver, trust_admin, committed):

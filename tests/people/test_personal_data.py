@@ -58,3 +58,15 @@ def test_the_known_places_without_a_relation_are_listed():
         "django_tasks_database.DBTaskResult",
     ]:
         assert label in INVENTORY
+
+
+def test_erasure_deletes_exactly_what_the_inventory_says_it_deletes():
+    # "Deleted with ..." rows go by cascade; every other "Deleted" names the field to delete by.
+    for label, holding in INVENTORY.items():
+        says_deleted = holding.erasure.startswith("Deleted") and not holding.erasure.startswith(
+            "Deleted with"
+        )
+        assert says_deleted == bool(holding.delete_by), label
+        if holding.delete_by:
+            field = apps.get_model(label)._meta.get_field(holding.delete_by)
+            assert field.is_relation or holding.delete_by in holding.by_email, label
