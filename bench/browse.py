@@ -48,6 +48,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import clear_url_caches, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._report import processor, summary  # noqa: E402
 from networks.curriculum import KeyStage, Phase, YearGroup, year_bits, years_in  # noqa: E402
 from networks.models import Membership, Network, Subject  # noqa: E402
 from people.models import Person, School  # noqa: E402
@@ -198,22 +199,6 @@ def _query_dict(params: dict):
     return query
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summary(times: list[float]) -> dict:
-    return {
-        "p50_ms": round(percentile(times, 0.50), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "p99_ms": round(percentile(times, 0.99), 2),
-        "mean_ms": round(statistics.fmean(times), 2),
-        "n": len(times),
-    }
-
-
 def timed(client: Client, url: str, params: dict | None = None) -> float:
     started = time.perf_counter()
     response = client.get(url, params or {})
@@ -297,7 +282,7 @@ def main() -> None:
             "python": sys.version.split()[0],
             "django": django.get_version(),
             "platform": platform.platform(),
-            "processor": _processor(),
+            "processor": processor(),
             "cpus": os.cpu_count(),
         },
         "command": "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
@@ -305,16 +290,6 @@ def main() -> None:
     }
     del captured
     print(json.dumps(report, indent=2))
-
-
-def _processor() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import asyncio
 import importlib.util
 import json
 import os
-import platform
 import resource
 import shutil
 import signal
@@ -60,6 +59,7 @@ from django.db import connection  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench import _procs  # noqa: E402
+from bench._report import machine, summary  # noqa: E402
 from bench._staff import build_schema, post_reply, session_for  # noqa: E402
 from bench._wsclient import WebsocketClient, close_clients, open_clients  # noqa: E402
 from forums import services  # noqa: E402
@@ -256,24 +256,6 @@ class Poster:
 # Measuring.
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def summary(values: list[float]) -> dict:
-    if not values:
-        return {"n": 0}
-    return {
-        "p50_ms": round(percentile(values, 0.50), 2),
-        "p95_ms": round(percentile(values, 0.95), 2),
-        "p99_ms": round(percentile(values, 0.99), 2),
-        "max_ms": round(max(values), 2),
-        "n": len(values),
-    }
-
-
 async def wait_for(clients: list[WebsocketClient], post_ids: list[int], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -450,20 +432,8 @@ def _machine() -> dict:
     import uvicorn
     import websockets
 
-    processor = platform.processor()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                processor = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     return {
-        "cores": os.cpu_count(),
-        "processor": processor,
-        "platform": platform.platform(),
-        "python": sys.version.split()[0],
-        "django": django.get_version(),
+        **machine(),
         "channels": channels.__version__,
         "uvicorn": uvicorn.__version__,
         "websockets": websockets.__version__,

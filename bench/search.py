@@ -88,6 +88,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench._report import summary  # noqa: E402
 from bench.seed import FILLER, RARE  # noqa: E402
 from networks.curriculum import YearGroup, key_stages_for, phases_for  # noqa: E402
 from resources.models import Resource  # noqa: E402
@@ -173,21 +174,6 @@ def queries() -> list[str]:
     found += [f"{a} {b}" for a, b in zip(rng.sample(topics, 3), rng.sample(COMMON, 3), strict=True)]
     found += [f"{rng.choice(topics)} {rng.choice(COMMON)} {rng.choice(COMMON)}" for _ in range(5)]
     return found
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
-
-
-def summary(times: list[float]) -> dict:
-    return {
-        "p50_ms": round(percentile(times, 0.50), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "p99_ms": round(percentile(times, 0.99), 2),
-        "mean_ms": round(statistics.fmean(times), 2),
-        "n": len(times),
-    }
 
 
 def build_sqlite_floor(path: Path, made: list[SearchRecord]) -> sqlite3.Connection:
