@@ -65,6 +65,13 @@ test-fast: $(VENV)/.installed-dev node_modules/.package-lock.json
 test-browser: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/pytest -m browser -p no:asyncio -W ignore::pytest.PytestConfigWarning tests/e2e
 
+# Every benchmark, one JSON document on stdout (progress on stderr): `make bench`, or
+# `make bench SIZE=full ONLY=fanout,search OUT=bench.json`. See docs/benchmarks.md.
+SIZE ?= small
+bench: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python -m bench --size $(SIZE) \
+		$(if $(ONLY),--only $(ONLY)) $(if $(SKIP),--skip $(SKIP)) $(if $(OUT),--out $(OUT))
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

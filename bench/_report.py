@@ -85,3 +85,17 @@ def machine() -> dict:
     except OSError:
         pass
     return made
+
+
+def value_figure(
+    name: str, value: float, unit: str, *, goal: str = "", met: bool | None = None, **conditions
+) -> dict:
+    """A figure that is one value rather than a spread of latencies (memory per connection,
+    documents per second); the runner divides `value` by its floor's or peer's."""
+    made: dict = {"name": name, "value": value, "unit": unit}
+    if goal:
+        made["goal"] = goal
+        made["met"] = met
+    if conditions:
+        made["conditions"] = conditions
+    return made
