@@ -4,6 +4,10 @@ Run from the repository root:
 
     DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.browse
 
+`--size full` builds 100,000 resources, `small` (the default, as in `python -m bench`) 20,000,
+`tiny` 2,000 with two repetitions (a smoke test); BENCH_RESOURCES and BENCH_REPETITIONS
+override either.
+
 Builds a throwaway SQLite database in a temporary folder (bulk inserts, fixed seed), signs in
 an ordinary member of staff with Django's test client and times the whole request in-process
 (middleware, selector, template), for ~30 two-filter combinations over several repetitions.
@@ -11,26 +15,33 @@ The "floor" is a bare view answering a tiny response through the same middleware
 ratio shows what browse itself costs. Prints one JSON document.
 """
 
+import argparse
 import json
 import os
-import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-RESOURCES = int(os.environ.get("BENCH_RESOURCES", "100000"))
+# Resources and repetitions per size; browse builds its own data rather than bench.seed's trust.
+SIZES = {"tiny": (2_000, 2), "small": (20_000, 7), "full": (100_000, 7)}
 NETWORKS = 200
 SCHOOLS = 60
 AUTHORS = 400
-REPETITIONS = int(os.environ.get("BENCH_REPETITIONS", "7"))
 SEED = 20261125
+GOAL_P95_MS = 100
 
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-bench-")
+DATABASE = Path(_workdir.name) / "bench.sqlite3"
+# `python -m bench` migrates one database for every bench; a copy leaves `migrate` little to do.
+MIGRATED = os.environ.get("BENCH_MIGRATED_SQLITE", "")
+if MIGRATED:
+    shutil.copyfile(MIGRATED, DATABASE)
 # Before Django reads its settings: a database of our own, and production-like request handling.
-os.environ["DATABASE_URL"] = f"sqlite:///{Path(_workdir.name) / 'bench.sqlite3'}"
+os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
@@ -48,7 +59,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import clear_url_caches, path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from bench._report import processor, summary  # noqa: E402
+from bench._report import figure, machine, summary  # noqa: E402
 from networks.curriculum import KeyStage, Phase, YearGroup, year_bits, years_in  # noqa: E402
 from networks.models import Membership, Network, Subject  # noqa: E402
 from people.models import Person, School  # noqa: E402
@@ -62,6 +73,10 @@ SUBJECTS = [
 ]  # fmt: skip
 
 
+def log(message: str) -> None:
+    print(f"[browse {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def floor(request) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
@@ -70,9 +85,11 @@ def floor(request) -> HttpResponse:
 urlpatterns = [path("bench-floor/", floor)]
 
 
-def build() -> tuple[Person, dict]:
+def build(resources: int) -> tuple[Person, dict]:
     random.seed(SEED)
     started = time.perf_counter()
+    log("migrating a throwaway SQLite database" + (" (a copy of one migrated)" if MIGRATED else ""))
+    # Always migrated, even at tiny: the pages need the site and subjects the migrations add.
     call_command("migrate", verbosity=0, interactive=False)
     migrated = time.perf_counter()
     # The migrations add the national curriculum subjects already.
@@ -126,11 +143,12 @@ def build() -> tuple[Person, dict]:
         [Membership(network=networks[n], person=staff) for n in (0, 1, 2, 10, 20)]
     )
 
+    log(f"inserting {resources} resources")
     years = YearGroup.values
     types = Resource.Type.values
     now = timezone.now()
     batch: list[Resource] = []
-    for n in range(RESOURCES):
+    for n in range(resources):
         network = networks[random.randrange(NETWORKS)]
         start = random.randrange(len(years))
         chosen = years[start : start + random.choice((1, 1, 2, 3))]
@@ -208,7 +226,20 @@ def timed(client: Client, url: str, params: dict | None = None) -> float:
     return elapsed
 
 
-def main() -> None:
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.browse", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--size", choices=SIZES, default="small", help="default: small")
+    args = parser.parse_args(argv)
+    resources, repetitions = SIZES[args.size]
+    args.resources = int(os.environ.get("BENCH_RESOURCES", resources))
+    args.repetitions = int(os.environ.get("BENCH_REPETITIONS", repetitions))
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse(argv)
     import config.urls
 
     urlpatterns.extend(config.urls.urlpatterns)
@@ -217,7 +248,7 @@ def main() -> None:
     clear_url_caches()
 
     run_started = time.perf_counter()
-    staff, build_times = build()
+    staff, build_times = build(args.resources)
     client = Client()
     client.force_login(staff)
 
@@ -242,34 +273,66 @@ def main() -> None:
         for params in queries
     ]
 
+    log(f"timing {len(queries)} combinations x {args.repetitions}, each beside the floor")
     browse_times: list[float] = []
     floor_times: list[float] = []
-    for _ in range(REPETITIONS):
+    for _ in range(args.repetitions):
         for params in queries:
             browse_times.append(timed(client, "/resources/", params))
             floor_times.append(timed(client, "/bench-floor/"))
 
     browse = summary(browse_times)
     floor_summary = summary(floor_times)
+    published = Resource.objects.count()
+    database = f"SQLite {connection.Database.sqlite_version}"
+    command = (
+        "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
+        f".venv/bin/python -m bench.browse --size {args.size}"
+    )
     report = {
+        "figures": [
+            figure(
+                "browse.filters",
+                stats=browse,
+                floor="browse.floor",
+                goal=f"p95 under {GOAL_P95_MS} ms",
+                met=browse["p95_ms"] < GOAL_P95_MS,
+                queries_per_request=sorted(query_counts),
+            ),
+            figure("browse.floor", stats=floor_summary),
+        ],
+        "conditions": {
+            "size": args.size,
+            "database": database,
+            "layer": "in-process: Django's test client, whole request (middleware to template)",
+            "N": len(browse_times),
+            "published_resources": published,
+            "data": "browse's own generated resources (fixed seed), not bench.seed's trust: "
+            "20,000 at small, 100,000 at full",
+            "networks": NETWORKS,
+            "schools": SCHOOLS,
+            "combinations": len(queries),
+            "repetitions": args.repetitions,
+            "schema": "copied from the runner's migrated database" if MIGRATED else "migrated",
+        },
         "benchmark": "browse with two filters",
-        "goal": "p95 under 100 ms",
-        "meets_goal": browse["p95_ms"] < 100,
+        "goal": f"p95 under {GOAL_P95_MS} ms",
+        "meets_goal": browse["p95_ms"] < GOAL_P95_MS,
         "browse": {**browse, "queries_per_request": sorted(query_counts)},
         "floor": floor_summary,
         "ratio_p50": round(browse["p50_ms"] / floor_summary["p50_ms"], 1),
         "ratio_p95": round(browse["p95_ms"] / floor_summary["p95_ms"], 1),
         "data": {
-            "published_resources": Resource.objects.count(),
+            "published_resources": published,
             "networks": NETWORKS,
             "private_networks": NETWORKS // 10,
             "subjects": len(SUBJECTS),
             "schools": SCHOOLS,
             "authors": AUTHORS,
             "combinations": len(queries),
-            "repetitions": REPETITIONS,
+            "repetitions": args.repetitions,
             "page_size": 20,
-            "database": f"SQLite {connection.Database.sqlite_version}",
+            "database": database,
             "results_per_combination": {
                 "min": min(result_counts),
                 "median": int(statistics.median(result_counts)),
@@ -278,15 +341,8 @@ def main() -> None:
         },
         "setup_s": build_times,
         "total_s": round(time.perf_counter() - run_started, 1),
-        "machine": {
-            "python": sys.version.split()[0],
-            "django": django.get_version(),
-            "platform": platform.platform(),
-            "processor": processor(),
-            "cpus": os.cpu_count(),
-        },
-        "command": "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
-        ".venv/bin/python -m bench.browse",
+        "machine": {**machine(), "cpus": os.cpu_count()},
+        "command": command,
     }
     del captured
     print(json.dumps(report, indent=2))

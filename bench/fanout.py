@@ -4,6 +4,11 @@ Run from the repository root:
 
     DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.fanout
 
+`--size small` (the default, as in `python -m bench`): N = 200 and 1,000 on the in-memory
+layer, N = 200 over Redis with two workers, 3,000 idle sockets; `full` adds N = 1,000 over
+Redis; `tiny` is a quick smoke run (20 clients, 5 replies, 200 idle sockets, tables made from
+the models). Any option given explicitly overrides the size's value.
+
 Builds a throwaway SQLite database in a temporary folder (migrated, people and sessions in bulk,
 one thread) and starts real ASGI servers on it (uvicorn, as `make serve`): one process on the
 in-memory channel layer, and two processes on Redis (a throwaway redis-server) with the clients
@@ -40,6 +45,7 @@ DATABASE = WORKDIR / "bench.sqlite3"
 # Writers queue for the lock rather than fail: with Django's default (deferred) transactions,
 # two replies saved at the same moment on SQLite make one of them a 500 (see the docs).
 DATABASE_URL = f"sqlite:///{DATABASE}?transaction_mode=IMMEDIATE&timeout=20"
+MIGRATED = os.environ.get("BENCH_MIGRATED_SQLITE", "")
 # Before Django reads its settings: our own database, production-like request handling, and
 # the in-memory layer in this process (it only seeds; the servers carry the live traffic).
 os.environ["DATABASE_URL"] = DATABASE_URL
@@ -59,7 +65,7 @@ from django.db import connection  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
 from bench import _procs  # noqa: E402
-from bench._report import machine, summary  # noqa: E402
+from bench._report import figure, machine, summary, value_figure  # noqa: E402
 from bench._staff import build_schema, post_reply, session_for  # noqa: E402
 from bench._wsclient import WebsocketClient, close_clients, open_clients  # noqa: E402
 from forums import services  # noqa: E402
@@ -78,6 +84,14 @@ GOALS = {
     "p95_over_floor_p95": 3,
     "idle_kib_per_connection": 40,
 }
+# What each --size runs: N on the in-memory layer (and the floor), N over Redis, idle sockets.
+SIZES = {
+    "tiny": {"clients": "20", "redis_clients": "20", "idle": 200, "posts": 5, "interval": 0.2},
+    "small": {"clients": "200,1000", "redis_clients": "200", "idle": 3000, "posts": 30,
+              "interval": 0.5},
+    "full": {"clients": "200,1000", "redis_clients": "200,1000", "idle": 3000, "posts": 30,
+             "interval": 0.5},
+}  # fmt: skip
 
 
 def log(message: str) -> None:
@@ -97,6 +111,8 @@ class Seed:
 
 def seed(readers: int, *, fast_schema: bool) -> Seed:
     started = time.perf_counter()
+    if MIGRATED and not fast_schema:  # `python -m bench` migrated one for every bench
+        shutil.copyfile(MIGRATED, DATABASE)
     build_schema(fast=fast_schema)
     with connection.cursor() as cursor:
         # Several server processes share the file: readers should not wait for a writer.
@@ -382,6 +398,20 @@ async def floor_round(
         await asyncio.sleep(0.3)
 
 
+async def _open_each(port: int, path: str, cookies: list[str]) -> tuple[list, int]:
+    """The sockets that opened, and how many handshakes were refused: on a very busy machine
+    a few are (HTTP 500), and one refusal should not lose the whole figure."""
+    gate = asyncio.Semaphore(64)
+
+    async def one(cookie: str) -> list[WebsocketClient]:
+        async with gate:
+            return await open_clients(port, path, [cookie], concurrency=1)
+
+    results = await asyncio.gather(*(one(cookie) for cookie in cookies), return_exceptions=True)
+    opened = [result[0] for result in results if isinstance(result, list)]
+    return opened, len(results) - len(opened)
+
+
 async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
     """Resident memory of a server that has served nothing yet, before and after `sockets`
     idle thread pages."""
@@ -398,7 +428,7 @@ async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
         await asyncio.sleep(1)
         before = _procs.rss_kib(process.pid)
         opened = time.perf_counter()
-        clients = await open_clients(port, path, cookies)
+        clients, refused = await _open_each(port, path, cookies)
         open_s = time.perf_counter() - opened
         await asyncio.sleep(1 + sockets / 1000)  # let the allocator settle
         after = _procs.rss_kib(process.pid)
@@ -406,9 +436,10 @@ async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
         return {
             "sockets": sockets,
             "still_open": alive,
+            "refused_handshakes": refused,
             "rss_before_kib": before,
             "rss_after_kib": after,
-            "kib_per_connection": round((after - before) / sockets, 1),
+            "kib_per_connection": round((after - before) / max(1, len(clients)), 1),
             "open_all_s": round(open_s, 1),
             "layer": "memory",
             "workers": 1,
@@ -466,10 +497,73 @@ def _goals(runs: list[dict], ratios: list[dict], idle: dict | None) -> dict:
     return met
 
 
+def _figures(runs: list[dict], floors: list[dict], idle: dict | None) -> list[dict]:
+    """The runner's figures: each round's save-to-arrival, the floor's, and idle memory."""
+    floor_names = {floor["clients"]: f"fanout.floor.N{floor['clients']}" for floor in floors}
+    floor_p95 = {floor["clients"]: floor["save_to_arrival_ms"].get("p95_ms") for floor in floors}
+    made = []
+    for run in runs:
+        clients, stats = run["clients"], run["save_to_arrival_ms"]
+        p95, whole = stats.get("p95_ms"), run["lost"] == 0 and not run["refused_posts"]
+        goal, met = "", None
+        if run["layer"] == "memory":
+            goal = f"p95 within {GOALS['p95_over_floor_p95']}x the floor, nothing lost"
+            if p95 is not None and floor_p95.get(clients):
+                met = whole and p95 <= GOALS["p95_over_floor_p95"] * floor_p95[clients]
+        elif clients == 200:
+            limit = GOALS["redis_two_workers_p95_ms_at_200"]
+            goal = f"p95 under {limit} ms at N = 200 over Redis, two workers, nothing lost"
+            met = whole and p95 is not None and p95 < limit
+        made.append(
+            figure(
+                f"fanout.{run['layer']}.N{clients}",
+                stats=stats,
+                floor=floor_names.get(clients, ""),
+                goal=goal,
+                met=met,
+                clients=clients,
+                workers=run["workers"],
+                posts=run["posts"],
+                lost=run["lost"],
+                server_cpu_ms_per_post=run["server_cpu_ms_per_post"],
+            )
+        )
+    for floor in floors:
+        made.append(
+            figure(
+                floor_names[floor["clients"]],
+                stats=floor["save_to_arrival_ms"],
+                clients=floor["clients"],
+                lost=floor["lost"],
+            )
+        )
+    if idle is not None:
+        limit = GOALS["idle_kib_per_connection"]
+        made.append(
+            value_figure(
+                "idle.per_connection",
+                idle["kib_per_connection"],
+                "KiB",
+                goal=f"under {limit} KiB per idle websocket ({idle['sockets']} on one worker)",
+                met=idle["kib_per_connection"] < limit and idle["still_open"] == idle["sockets"],
+                sockets=idle["sockets"],
+                still_open=idle["still_open"],
+                refused_handshakes=idle["refused_handshakes"],
+                workers=1,
+            )
+        )
+    return made
+
+
+def _numbers(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
 async def run(args) -> dict:
-    sizes = [int(size) for size in args.clients.split(",")]
     layers = [layer for layer in args.layers.split(",") if layer]
-    needed = max(max(sizes), args.idle)
+    sizes_of = {"memory": _numbers(args.clients), "redis": _numbers(args.redis_clients)}
+    sizes = sorted({size for layer in layers for size in sizes_of.get(layer, [])})
+    needed = max([*sizes, args.idle, 1])
     open_files = _raise_open_files(2 * needed + 1024)
     load_at_start = [round(load, 2) for load in os.getloadavg()]
     notes: list[str] = []
@@ -513,6 +607,8 @@ async def run(args) -> dict:
         frame_bytes = 0
         memory_p95 = None
         for layer, layer_servers in servers.items():
+            if size not in sizes_of[layer]:
+                continue
             log(f"{layer}: {size} clients, {args.posts} replies every {args.interval} s")
             result = await staffroom_round(layer, layer_servers, size, seed, poster, args)
             runs.append(result)
@@ -544,7 +640,22 @@ async def run(args) -> dict:
         idle = await idle_memory(idle_server, seed, args.idle)
         log(f"  {idle['kib_per_connection']} KiB per connection")
 
+    conditions = {
+        "size": args.size,
+        "database": f"SQLite {connection.Database.sqlite_version} (WAL), file in a temp folder",
+        "layer": "in-memory (one uvicorn process) and Redis (two uvicorn processes)",
+        "N": {layer: sizes_of[layer] for layer in servers},
+        "idle_sockets": args.idle,
+        "staff_with_sessions": needed + POSTERS,
+        "schema": "made from the models"
+        if args.fast_schema
+        else "copied from the runner's migrated database"
+        if MIGRATED
+        else "migrated",
+    }
     return {
+        "figures": _figures(runs, floors, idle),
+        "machine": _machine(),
         "benchmark": "live fan-out: reply saved (committed) to arrival at every open thread page",
         "goals": {
             "memory_p95_ms_at_200": "< 50",
@@ -558,6 +669,7 @@ async def run(args) -> dict:
         "ratios": ratios,
         "idle": idle,
         "conditions": {
+            **conditions,
             "posts_per_round": args.posts,
             "interval_s": args.interval,
             "warm_up_posts": WARM_UP_POSTS,
@@ -589,11 +701,13 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench.fanout", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("--clients", default="50,200,1000", help="comma-separated N values")
-    parser.add_argument("--posts", type=int, default=30, help="measured replies per round")
-    parser.add_argument("--interval", type=float, default=0.5, help="seconds between replies")
+    parser.add_argument("--size", choices=SIZES, default="small", help="default: small")
+    parser.add_argument("--clients", help="comma-separated N values (in-memory and floor)")
+    parser.add_argument("--redis-clients", help="comma-separated N values over Redis")
+    parser.add_argument("--posts", type=int, help="measured replies per round")
+    parser.add_argument("--interval", type=float, help="seconds between replies")
     parser.add_argument("--layers", default="memory,redis", help="memory, redis or both")
-    parser.add_argument("--idle", type=int, default=1000, help="idle sockets (0 to skip)")
+    parser.add_argument("--idle", type=int, help="idle sockets (0 to skip)")
     parser.add_argument("--no-floor", action="store_true", help="skip the plain broadcast")
     parser.add_argument("--keep-logs", metavar="FOLDER", help="copy the servers' logs here")
     parser.add_argument(
@@ -601,7 +715,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="create tables from the models instead of migrating (smoke test only)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    for key, value in SIZES[args.size].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
+    args.fast_schema = args.fast_schema or args.size == "tiny"
+    return args
 
 
 def _stop(signum, frame) -> None:

@@ -53,3 +53,14 @@ def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
     conditions = report["conditions"]
     assert conditions["machine"]["cores"] >= 1
     assert conditions["machine"]["python"] == sys.version.split()[0]
+    assert (conditions["size"], conditions["N"]) == ("small", {"memory": [5]})
+    assert report["machine"]["cores"] >= 1
+
+    # What `python -m bench` gathers: the round against its floor, and the floor.
+    memory, floor_figure = report["figures"]
+    assert memory["name"] == "fanout.memory.N5"
+    assert memory["floor"] == floor_figure["name"] == "fanout.floor.N5"
+    assert memory["p95_ms"] == latency["p95_ms"]
+    assert memory["goal"] == "p95 within 3x the floor, nothing lost"
+    assert memory["met"] is (latency["p95_ms"] <= 3 * floor["save_to_arrival_ms"]["p95_ms"])
+    assert memory["conditions"]["lost"] == 0

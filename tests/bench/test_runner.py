@@ -75,7 +75,8 @@ FAKES = {
     "broken": "import sys\nprint('Traceback: it broke', file=sys.stderr)\nsys.exit(3)\n",
     "garbled": "print('this is not JSON')\n",
     "slow": "import time\ntime.sleep(120)\n",
-    "size": "import json, sys\nprint(json.dumps({'figures': [], 'argv': sys.argv[1:]}))\n",
+    "size": "import json, os, sys\nprint(json.dumps({'figures': [], 'argv': sys.argv[1:], "
+    "'migrated': os.environ.get('BENCH_MIGRATED_SQLITE')}))\n",
 }
 
 
@@ -94,6 +95,9 @@ def fake_package(tmp_path_factory) -> Path:
 def run_fakes(fake_package, monkeypatch, capsys):
     monkeypatch.syspath_prepend(str(fake_package))
     monkeypatch.setenv("PYTHONPATH", str(fake_package))
+
+    # Migrating for real takes minutes: a file stands in for the migrated database.
+    monkeypatch.setattr(runner, "migrated_sqlite", lambda folder: folder / "migrated.sqlite3")
 
     def run(benches: list[str], *options: str) -> tuple[int, dict]:
         monkeypatch.setattr(runner, "BENCHES", benches)
@@ -227,8 +231,18 @@ def test_only_and_skip_choose_the_benches_and_each_is_given_the_size(run_fakes, 
 
     assert status == 0
     assert list(document["benches"]) == ["size"]
-    assert document["benches"]["size"]["detail"] == {"argv": ["--size", "tiny"]}
+    assert document["benches"]["size"]["detail"]["argv"] == ["--size", "tiny"]
     assert json.loads(out.read_text()) == document
+
+
+def test_every_bench_is_told_of_the_one_database_the_runner_migrated(run_fakes) -> None:
+    _, document = run_fakes(["size"])
+    assert document["benches"]["size"]["detail"]["migrated"].endswith("migrated.sqlite3")
+    assert document["shared_migration_s"] >= 0
+
+    _, document = run_fakes(["size"], "--each-migrates")
+    assert document["benches"]["size"]["detail"]["migrated"] is None
+    assert "shared_migration_s" not in document
 
 
 def test_an_unknown_bench_name_is_refused(capsys) -> None:
