@@ -20,6 +20,8 @@ import aiohttp
 
 # Shares of the requests sent; thread reads take the rest.
 MIX = {"page": 0.40, "search": 0.20, "download": 0.10, "post": 0.05, "thread": 0.25}
+# Kinds are dealt from a shuffled deck of this many, so every 20 requests hold the exact mix.
+DECK = 20
 PAGES = ("home", "network", "browse", "resource")
 TIMEOUT_SECONDS = 30
 POST_ID = re.compile(r"#post-(\d+)")
@@ -46,14 +48,21 @@ class Plan:
     seed: int = 1
     rng: random.Random = field(init=False)
     _posts: int = field(default=0, init=False)
+    _deck: list[str] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
 
+    def _next_kind(self) -> str:
+        if not self._deck:
+            self._deck = [kind for kind, share in MIX.items() for _ in range(round(share * DECK))]
+            self.rng.shuffle(self._deck)
+        return self._deck.pop()
+
     def next_request(self) -> "Request":
         rng = self.rng
         member = self.members[rng.randrange(len(self.members))]
-        kind = rng.choices(list(MIX), weights=list(MIX.values()))[0]
+        kind = self._next_kind()
         if kind == "page":
             label = rng.choice(PAGES)
             path = {
@@ -103,8 +112,11 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        # Redirects are answers too: a reply's answer is a redirect to the new post.
-        return bool(self.error) or not 200 <= self.status < 400
+        # A reply's answer is a redirect to the new post; any other redirect (to the sign-in
+        # page, say) means the page was not shown.
+        if self.kind == "post":
+            return bool(self.error) or not 200 <= self.status < 400
+        return bool(self.error) or self.status != 200
 
 
 def client_session(connections: int = 512) -> aiohttp.ClientSession:

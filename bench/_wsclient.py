@@ -39,6 +39,7 @@ class WebsocketClient(asyncio.Protocol):
         self.opened: asyncio.Future[None] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.arrivals: dict[int, float] = {}
+        self.close_code: int | None = None  # the server's, when it closed the socket
         self.frame_bytes: list[int] = []
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
@@ -112,6 +113,7 @@ class WebsocketClient(asyncio.Protocol):
         elif opcode == 0x9:  # ping
             self.transport.write(_masked_frame(0xA, payload[:125]))
         elif opcode == 0x8:  # close: answer it and go
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             self.transport.write(_masked_frame(0x8, payload[:2]))
             self.transport.close()
 
