@@ -509,12 +509,12 @@ def _all_met(step: dict) -> bool:
     return all(step["met"].values())
 
 
-async def warm_up(server: Server, trust: Trust) -> None:
+async def warm_up(server: Server, trust: Trust, workers: int) -> None:
     """Every kind of request a few times on each worker: code loaded, templates compiled,
     connections open. Not counted."""
     async with client_session() as session:
         outcomes = await run_load(
-            session, f"http://127.0.0.1:{server.port}", trust.plan, rate=10, seconds=4
+            session, f"http://127.0.0.1:{server.port}", trust.plan, rate=10, seconds=2 * workers
         )
     failed = [o for o in outcomes if o.failed]
     if failed:
@@ -526,7 +526,7 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
     server = await asyncio.to_thread(start_server, name, args.workers, redis_url)
     clients: list[WebsocketClient] = []
     try:
-        await warm_up(server, trust)
+        await warm_up(server, trust, args.workers)
         log(f"{name}: opening {len(trust.socket_paths)} idle websockets")
         opened = time.perf_counter()
         for path in sorted(set(trust.socket_paths)):
@@ -650,7 +650,7 @@ def better(runs: list[dict]) -> str:
     return min(runs, key=key)["server"]
 
 
-async def run(args) -> dict:
+async def run(args, trust: Trust) -> dict:
     _raise_open_files(2 * args.idle + 2048)
     load_at_start = [round(load, 2) for load in os.getloadavg()]
     notes: list[str] = []
@@ -659,7 +659,6 @@ async def run(args) -> dict:
         if shutil.which("redis-server") is None:
             sys.exit("bench.mixed: redis-server is not installed (apt-get install redis-server)")
         redis_url = f"redis://127.0.0.1:{await asyncio.to_thread(start_redis)}/0"
-    trust = await asyncio.to_thread(build, args)
     servers = ["uvicorn", "daphne"] if args.server == "both" else [args.server]
     runs = []
     for name in servers:
@@ -740,7 +739,10 @@ def main() -> None:
             runner = uvloop.run
         except ImportError:
             runner = asyncio.run
-        report = runner(run(ARGS))
+        # Seeded before any event loop runs (Django refuses database calls beside one), in
+        # the main thread, so SIGTERM stops the seeding at once.
+        trust = build(ARGS)
+        report = runner(run(ARGS, trust))
         report["total_s"] = round(time.perf_counter() - started, 1)
         print(json.dumps(report, indent=2))
     finally:
