@@ -149,6 +149,24 @@ async def open_clients(
     return list(await asyncio.gather(*(one(cookie) for cookie in cookies)))
 
 
+async def open_clients_to(
+    port: int, targets: list[tuple[str, str]], *, concurrency: int = 64, timeout: float = 60
+) -> list[WebsocketClient]:
+    """Like `open_clients`, for sockets on different paths: one per (path, cookie), in order."""
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(concurrency)
+    origin = f"http://127.0.0.1:{port}"
+
+    async def one(path: str, cookie: str) -> WebsocketClient:
+        async with gate:
+            client = WebsocketClient("127.0.0.1", port, path, cookie, origin)
+            await loop.create_connection(lambda: client, "127.0.0.1", port)
+            await asyncio.wait_for(asyncio.shield(client.opened), timeout)
+            return client
+
+    return list(await asyncio.gather(*(one(path, cookie) for path, cookie in targets)))
+
+
 async def close_clients(clients: list[WebsocketClient], timeout: float = 10) -> None:
     for client in clients:
         client.close()

@@ -141,7 +141,7 @@ from bench import _procs  # noqa: E402
 from bench._load import MIX, Member, Outcome, Plan, client_session, run_load  # noqa: E402
 from bench._report import figure, machine, summary  # noqa: E402
 from bench._staff import build_schema, session_for  # noqa: E402
-from bench._wsclient import WebsocketClient, close_clients, open_clients  # noqa: E402
+from bench._wsclient import WebsocketClient, close_clients, open_clients_to  # noqa: E402
 from bench.seed import COMMON, DOMAIN, TOPICS, seed_trust  # noqa: E402
 
 # Building the trust and the staff's sessions.
@@ -294,7 +294,16 @@ class Server:
     log: Path
 
     def workers(self) -> list[int]:
-        return _procs.children(self.process.pid) or [self.process.pid]
+        """uvicorn's worker processes (not multiprocessing's resource tracker beside them)."""
+        found = []
+        for pid in _procs.children(self.process.pid):
+            try:
+                command = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"resource_tracker" not in command:
+                found.append(pid)
+        return found or [self.process.pid]
 
 
 def server_environment(name: str, redis_url: str) -> dict[str, str]:
@@ -529,14 +538,9 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
         await warm_up(server, trust, args.workers)
         log(f"{name}: opening {len(trust.socket_paths)} idle websockets")
         opened = time.perf_counter()
-        for path in sorted(set(trust.socket_paths)):
-            chosen = [n for n, p in enumerate(trust.socket_paths) if p == path]
-            clients_here = await open_clients(
-                server.port, path, [trust.socket_cookies[n] for n in chosen]
-            )
-            for n, client in zip(chosen, clients_here, strict=True):
-                clients.append((n, client))
-        clients = [client for _, client in sorted(clients, key=lambda pair: pair[0])]
+        clients = await open_clients_to(
+            server.port, list(zip(trust.socket_paths, trust.socket_cookies, strict=True))
+        )
         open_s = time.perf_counter() - opened
         await asyncio.sleep(1)
         sockets = [_procs.open_sockets(pid) for pid in server.workers()]
