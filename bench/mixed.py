@@ -51,7 +51,10 @@ DEFAULTS = {
     "small": {"rate": 20.0, "users": 200, "idle": 1000, "seconds": 40},
     "full": {"rate": 30.0, "users": 1000, "idle": 3000, "seconds": 300},
 }
-RAMP = (0.75, 0.5, 0.35, 0.25, 0.15)  # shares of the rate tried when a goal is missed
+# Shares of the rate tried, lowest first, when a goal is missed at the rate itself; and a
+# pause before each, for the server to finish requests the client gave up on.
+RAMP = (0.1, 0.15, 0.25, 0.35, 0.5, 0.75)
+RAMP_PAUSE_SECONDS = 5
 HOT_THREADS = 10  # threads replies go to
 WATCHING_SHARE = 0.2  # of the idle sockets, on the hot threads
 DOWNLOAD_FILES = 300
@@ -543,19 +546,23 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
         )
         open_s = time.perf_counter() - opened
         await asyncio.sleep(1)
+        # Counts each worker's sockets of every kind (the listener, database, Redis) too.
         sockets = [_procs.open_sockets(pid) for pid in server.workers()]
         log(f"{name}: sockets per worker {sockets}; {args.rate}/s for {args.seconds} s")
         main = await measure_step(server, trust, clients, args.rate, args.seconds)
         _log_step(name, main)
         steps = [main]
         if not _all_met(main) and not args.no_ramp:
+            # Upwards from the lowest rate, stopping at the first that misses: a step after an
+            # overloaded one would start behind requests the server is still working through.
             for share in RAMP:
                 rate = round(args.rate * share, 1)
+                await asyncio.sleep(RAMP_PAUSE_SECONDS)
                 log(f"{name}: goal missed; trying {rate}/s for {args.ramp_seconds} s")
                 step = await measure_step(server, trust, clients, rate, args.ramp_seconds)
                 _log_step(name, step)
                 steps.append(step)
-                if _all_met(step):
+                if not _all_met(step):
                     break
         gone = [client for client in clients if client.closed.done()]
         dropped = len(gone)
