@@ -15,8 +15,8 @@ kernel; some watch the threads replies go to), sends requests open loop at `--ra
 for `--seconds` in the mix of bench/_load.py (40% pages, 20% search, 10% downloads, 5% replies
 posted through the reply form, 25% thread reads), each timed from when it was due, and times
 each reply from its commit (logged by bench/_fanout_asgi.py) to its arrival on every socket
-watching its thread. If a goal is missed, a short ramp of lower rates finds the highest that
-meets them. Prints one JSON document; progress goes to stderr.
+watching its thread. If a goal is missed, a short ramp of lower rates (from a tenth of it
+upwards) finds the highest that meets them. Prints one JSON document; progress goes to stderr.
 """
 
 import argparse
