@@ -323,16 +323,21 @@ def server_environment(name: str, redis_url: str) -> dict[str, str]:
     )
 
 
+# The redis-server's process id, for its CPU time.
+REDIS_PID: list[int] = []
+
+
 def start_redis() -> int:
     port = _procs.free_port()
     directory = WORKDIR / "redis"
     directory.mkdir(exist_ok=True)
-    _procs.start(
+    process = _procs.start(
         _procs.redis_command(port, directory),
         env=dict(os.environ),
         log=WORKDIR / "redis.log",
         port=port,
     )
+    REDIS_PID.append(process.pid)
     return port
 
 
@@ -485,6 +490,7 @@ async def measure_step(server: Server, trust: Trust, clients, rate: float, secon
     workers = server.workers()
     cpu_before = {pid: _safe_cpu(pid) for pid in workers}
     own_before = _own_cpu()
+    redis_before = sum(_safe_cpu(pid) for pid in REDIS_PID)
     async with client_session() as session:
         outcomes = await run_load(session, base, trust.plan, rate=rate, seconds=seconds)
     await asyncio.sleep(2)  # the last replies' doorbells
@@ -498,6 +504,9 @@ async def measure_step(server: Server, trust: Trust, clients, rate: float, secon
         "total": round(100 * sum(cpu.values()) / elapsed),
         "per_worker": [round(100 * value / elapsed) for value in cpu.values()],
     }
+    report["redis_cpu_percent_of_one_core"] = round(
+        100 * (sum(_safe_cpu(pid) for pid in REDIS_PID) - redis_before) / elapsed
+    )
     report["load_generator_cpu_percent_of_one_core"] = round(
         100 * (_own_cpu() - own_before) / elapsed
     )
