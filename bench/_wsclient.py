@@ -152,7 +152,9 @@ async def open_clients(
 async def open_clients_to(
     port: int, targets: list[tuple[str, str]], *, concurrency: int = 64, timeout: float = 60
 ) -> list[WebsocketClient]:
-    """Like `open_clients`, for sockets on different paths: one per (path, cookie), in order."""
+    """Like `open_clients`, for sockets on different paths: one per (path, cookie), in order.
+    A socket the server refuses is returned too, its `opened` future holding why (under load
+    that is a finding to report, not a reason to stop)."""
     loop = asyncio.get_running_loop()
     gate = asyncio.Semaphore(concurrency)
     origin = f"http://127.0.0.1:{port}"
@@ -160,8 +162,13 @@ async def open_clients_to(
     async def one(path: str, cookie: str) -> WebsocketClient:
         async with gate:
             client = WebsocketClient("127.0.0.1", port, path, cookie, origin)
-            await loop.create_connection(lambda: client, "127.0.0.1", port)
-            await asyncio.wait_for(asyncio.shield(client.opened), timeout)
+            try:
+                await loop.create_connection(lambda: client, "127.0.0.1", port)
+                await asyncio.wait_for(asyncio.shield(client.opened), timeout)
+            except (OSError, TimeoutError, HandshakeRefused) as problem:
+                if not client.opened.done():
+                    client.opened.set_exception(HandshakeRefused(repr(problem)))
+                client.opened.exception()  # retrieved: asyncio need not warn about it
             return client
 
     return list(await asyncio.gather(*(one(path, cookie) for path, cookie in targets)))

@@ -362,7 +362,11 @@ def start_server(name: str, workers: int, redis_url: str) -> Server:
     listener.bind(("127.0.0.1", 0))
     listener.listen(2048)
     port = listener.getsockname()[1]
-    command = [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0", app]
+    # Errors logged as uvicorn logs them, with no access log (uvicorn runs without one).
+    command = [
+        sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "1",
+        "--access-log", os.devnull, app,
+    ]  # fmt: skip
     launched = [
         _procs.launch(command, env=env, log=log_path, pass_fds=(listener.fileno(),))
         for _ in range(workers)
@@ -429,7 +433,8 @@ def delivery_times(
     thread; and how many such arrivals never came."""
     watchers: dict[str, list[WebsocketClient]] = defaultdict(list)
     for client, path in zip(clients, paths, strict=True):
-        watchers[path].append(client)
+        if client.opened.exception() is None:  # refused sockets are counted as such
+            watchers[path].append(client)
     times: list[float] = []
     missing = 0
     for outcome in outcomes:
@@ -573,8 +578,9 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
                 steps.append(step)
                 if not _all_met(step):
                     break
-        gone = [client for client in clients if client.closed.done()]
-        dropped = len(gone)
+        refused = [client for client in clients if client.opened.exception() is not None]
+        gone = [c for c in clients if c.closed.done() and c.opened.exception() is None]
+        dropped = len(gone) + len(refused)
         return {
             "server": name,
             "workers": args.workers,
@@ -582,6 +588,8 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
             "open_sockets_per_worker": sockets,
             "open_all_s": round(open_s, 1),
             "sockets_dropped": dropped,
+            "sockets_refused": len(refused),
+            "sockets_refused_examples": sorted({str(c.opened.exception()) for c in refused})[:3],
             "sockets_dropped_close_codes": dict(
                 Counter(str(client.close_code or "no close frame") for client in gone)
             ),
