@@ -29,8 +29,11 @@ def _die_with_parent() -> None:
         pass
 
 
-def launch(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen:
-    """Start a server without waiting for it (several can boot at once)."""
+def launch(
+    command: list[str], *, env: dict[str, str], log: Path, pass_fds: tuple[int, ...] = ()
+) -> subprocess.Popen:
+    """Start a server without waiting for it (several can boot at once); `pass_fds` hands it
+    open descriptors, such as a listening socket several processes share."""
     with open(log, "ab") as output:
         process = subprocess.Popen(
             command,
@@ -39,6 +42,7 @@ def launch(command: list[str], *, env: dict[str, str], log: Path) -> subprocess.
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=_die_with_parent,
+            pass_fds=pass_fds,
         )
     _started.append(process)
     return process
@@ -113,3 +117,36 @@ def child_environment(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(extra)
     return env
+
+
+def children(pid: int) -> list[int]:
+    """The process's direct children (uvicorn's and daphne's workers), from /proc."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found += [int(child) for child in task.read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (processes gone since count no more)."""
+    total = 0.0
+    for each in [pid, *children(pid)]:
+        try:
+            total += cpu_seconds(each)
+        except OSError:
+            pass
+    return total
+
+
+def open_sockets(pid: int) -> int:
+    """How many sockets the process holds (idle websockets land on one worker or another)."""
+    count = 0
+    for link in Path(f"/proc/{pid}/fd").glob("*"):
+        try:
+            count += os.readlink(link).startswith("socket:")
+        except OSError:
+            pass
+    return count

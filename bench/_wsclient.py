@@ -39,6 +39,7 @@ class WebsocketClient(asyncio.Protocol):
         self.opened: asyncio.Future[None] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.arrivals: dict[int, float] = {}
+        self.close_code: int | None = None  # the server's, when it closed the socket
         self.frame_bytes: list[int] = []
         self.transport: asyncio.Transport | None = None
         self._buffer = bytearray()
@@ -112,6 +113,7 @@ class WebsocketClient(asyncio.Protocol):
         elif opcode == 0x9:  # ping
             self.transport.write(_masked_frame(0xA, payload[:125]))
         elif opcode == 0x8:  # close: answer it and go
+            self.close_code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
             self.transport.write(_masked_frame(0x8, payload[:2]))
             self.transport.close()
 
@@ -145,6 +147,31 @@ async def open_clients(
             return client
 
     return list(await asyncio.gather(*(one(cookie) for cookie in cookies)))
+
+
+async def open_clients_to(
+    port: int, targets: list[tuple[str, str]], *, concurrency: int = 64, timeout: float = 60
+) -> list[WebsocketClient]:
+    """Like `open_clients`, for sockets on different paths: one per (path, cookie), in order.
+    A socket the server refuses is returned too, its `opened` future holding why (under load
+    that is a finding to report, not a reason to stop)."""
+    loop = asyncio.get_running_loop()
+    gate = asyncio.Semaphore(concurrency)
+    origin = f"http://127.0.0.1:{port}"
+
+    async def one(path: str, cookie: str) -> WebsocketClient:
+        async with gate:
+            client = WebsocketClient("127.0.0.1", port, path, cookie, origin)
+            try:
+                await loop.create_connection(lambda: client, "127.0.0.1", port)
+                await asyncio.wait_for(asyncio.shield(client.opened), timeout)
+            except (OSError, TimeoutError, HandshakeRefused) as problem:
+                if not client.opened.done():
+                    client.opened.set_exception(HandshakeRefused(repr(problem)))
+                client.opened.exception()  # retrieved: asyncio need not warn about it
+            return client
+
+    return list(await asyncio.gather(*(one(path, cookie) for path, cookie in targets)))
 
 
 async def close_clients(clients: list[WebsocketClient], timeout: float = 10) -> None:
