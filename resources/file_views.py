@@ -24,6 +24,7 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from config.files import file_response
 from config.idempotency import SubmissionKeyField, submit_once
 from resources import files, user_content
 from resources.models import FileVersion, Resource, ResourceFile
@@ -264,12 +265,13 @@ def file_version_upload(request: HttpRequest, file_pk: int) -> HttpResponse:
 # Downloads --------------------------------------------------------------------------
 
 
-def _file_response(version: FileVersion, *, inline: bool) -> FileResponse:
+def _file_response(request: HttpRequest, version: FileVersion, *, inline: bool) -> FileResponse:
     try:
         blob = version.blob.open("rb")
     except (FileNotFoundError, OSError) as missing:
         raise Http404("This file is missing from storage.") from missing
-    response = FileResponse(
+    response = file_response(
+        request,
         blob,
         as_attachment=not inline,
         filename=version.original_name,
@@ -291,7 +293,7 @@ def _served(request: HttpRequest, version: FileVersion, *, inline: bool) -> Http
         response = HttpResponseRedirect(link)
         response["Cache-Control"] = "private, no-store"
         return response
-    return _file_response(version, inline=inline)
+    return _file_response(request, version, inline=inline)
 
 
 def _previewable(version: FileVersion) -> FileVersion:
@@ -331,7 +333,7 @@ def file_content(request: HttpRequest, token: str) -> FileResponse:
     version = _version_for(person, version_pk)
     if inline:
         _previewable(version)
-    return _file_response(version, inline=inline)
+    return _file_response(request, version, inline=inline)
 
 
 def file_history(request: HttpRequest, file_pk: int) -> HttpResponse:

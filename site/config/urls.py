@@ -1,9 +1,6 @@
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
@@ -31,11 +28,7 @@ if settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage"):
     # staff). Resource files never are: they go through resources' download view, which
     # checks who may see them.
     urlpatterns += [
-        re_path(
-            r"^media/images/(?P<path>.+)$",
-            serve,
-            {"document_root": Path(settings.MEDIA_ROOT) / "images"},
-        )
+        re_path(r"^media/images/(?P<path>.+)$", views.image_rendition, name="image_rendition")
     ]
 
 # Wagtail's catch-all serves the trust's pages, so it comes last.

@@ -112,7 +112,7 @@ def staff_data_view(request: HttpRequest) -> HttpResponse:
 @permission_required(DATA_PROTECTION_PERMISSION)
 @require_POST
 def staff_data_download(request: HttpRequest, pk: int) -> HttpResponse:
-    return subject_access_response(person=_person_or_404(pk), by=request.user)
+    return subject_access_response(request, person=_person_or_404(pk))
 
 
 @permission_required(DATA_PROTECTION_PERMISSION)

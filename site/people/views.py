@@ -18,6 +18,7 @@ from audit import selectors as audit_selectors
 from audit.context import client_address
 from audit.models import AuditEntry
 from audit.services import record as audit_record
+from config.files import file_response
 from people import selectors, services, subject_access, two_step
 from people.adapters import Refusal, refusal_response
 from people.forms import (
@@ -315,14 +316,16 @@ class StaffPasswordResetView(auth_views.PasswordResetView):
 def my_data(request: HttpRequest) -> HttpResponse:
     """ "Download my data": the page explains what comes; a POST builds the archive and sends it."""
     if request.method == "POST":
-        return subject_access_response(person=request.user, by=request.user)
+        return subject_access_response(request, person=request.user)
     return render(request, "people/my_data.html")
 
 
-def subject_access_response(*, person: Person, by: Person) -> FileResponse:
-    archive = subject_access.subject_access_build(person=person, by=by)
-    # FileResponse streams the temporary file in blocks and closes (so deletes) it at the end.
-    return FileResponse(
+def subject_access_response(request: HttpRequest, *, person: Person) -> FileResponse:
+    """The zip of everything about `person`, made for (and audited as by) the request's user."""
+    archive = subject_access.subject_access_build(person=person, by=request.user)
+    # Streamed in blocks; closing the temporary file at the end deletes it.
+    return file_response(
+        request,
         archive,
         as_attachment=True,
         filename=subject_access.download_name(person),

@@ -1,3 +1,4 @@
+import json
 import os
 import secrets
 import subprocess
@@ -53,3 +54,29 @@ def test_production_refuses_to_start_with_the_development_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY must be set to a long random value" in result.stderr
+
+
+def _database_settings(**env: str) -> dict:
+    result = run_manage(
+        "shell",
+        "-c",
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.DATABASES['default'], default=str))",
+        DJANGO_SETTINGS_MODULE="config.settings.dev",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_postgresql_connections_come_from_a_pool_per_process():
+    url = "postgres://staffroom:secret@db.example.org:5432/staffroom"
+
+    pooled = _database_settings(DATABASE_URL=url, CONN_MAX_AGE="60")
+    unpooled = _database_settings(DATABASE_URL=url, DATABASE_POOL="false")
+    sqlite = _database_settings()
+
+    assert pooled["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 20, "timeout": 30.0}
+    assert pooled["CONN_MAX_AGE"] == 0  # Django refuses persistent connections with a pool
+    assert "pool" not in unpooled.get("OPTIONS", {})
+    assert "pool" not in sqlite["OPTIONS"]

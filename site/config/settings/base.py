@@ -203,6 +203,23 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'staffroom.sqlite3'}"),
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_POOL", default=True
+):
+    # Under ASGI every request in flight runs in its own thread with its own connection:
+    # without a pool each request paid for a new connection, and an overloaded pair of
+    # workers went past PostgreSQL's 100 and answered 500 (bench/mixed.py). A pool per
+    # process reuses connections and makes the excess wait for one instead.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "pool",
+        {
+            "min_size": env.int("DATABASE_POOL_MIN", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX", default=20),
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30),
+        },
+    )
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps connections instead
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Writers queue for the lock instead of failing: with SQLite's default deferred
     # transactions, two replies saved at once (one thread each under ASGI) gave
