@@ -46,12 +46,17 @@ def reaction_counts(post: Post) -> dict[str, int]:
     return counts
 
 
-def viewer_reactions(person, thread: Thread) -> dict[int, set[str]]:
-    """The kinds the person has given each post of the thread, in one query."""
+def viewer_reactions(
+    person, thread: Thread, post_ids: list[int] | None = None
+) -> dict[int, set[str]]:
+    """The kinds the person has given each post of the thread (or of these posts of it), in
+    one query."""
     if not getattr(person, "is_authenticated", False):
         return {}
     given: dict[int, set[str]] = {}
     rows = Reaction.objects.filter(person=person, post__thread=thread)
+    if post_ids is not None:
+        rows = rows.filter(post_id__in=post_ids)
     for post_id, kind in rows.values_list("post_id", "kind"):
         given.setdefault(post_id, set()).add(kind)
     return given
