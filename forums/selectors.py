@@ -210,7 +210,7 @@ def _page_wanted(value: str | None) -> int | None:
 def thread_page(person, thread: Thread, *, page: str | None, last_read: int) -> ThreadPage:
     """The page of posts asked for; with none asked for, the page holding the reader's first
     unread post, else the first page for a newcomer and the last for someone up to date.
-    Three queries however long the thread (four when a post on the page was edited)."""
+    Three queries however long the thread."""
     visible = Q(deleted_at__isnull=True, hidden_at__isnull=True)
     first_unread = (
         Post.objects.filter(visible, thread=thread, pk__gt=last_read).order_by("pk").values("pk")
@@ -231,7 +231,7 @@ def thread_page(person, thread: Thread, *, page: str | None, last_read: int) -> 
         wanted = first_unread_page or (num_pages if last_read else 1)
     number = min(max(wanted, 1), num_pages)
     start = (number - 1) * POSTS_PAGE_SIZE
-    posts = list(_page_posts(thread)[start : start + POSTS_PAGE_SIZE])
+    posts = list(_page_posts(thread, person)[start : start + POSTS_PAGE_SIZE])
     _attach_earlier_versions(posts)
     return ThreadPage(
         number=number,
@@ -243,26 +243,28 @@ def thread_page(person, thread: Thread, *, page: str | None, last_read: int) -> 
     )
 
 
-def _page_posts(thread: Thread) -> QuerySet[Post]:
+def _page_posts(thread: Thread, person) -> QuerySet[Post]:
+    """A thread's posts with their reaction counts, the reader's own reactions, and the post
+    each quotes (and its author)."""
     from forums import reactions  # reactions builds on services, which may read here
 
     return (
-        reactions.with_reaction_counts(Post.objects.filter(thread=thread))
+        reactions.with_viewer_reactions(
+            reactions.with_reaction_counts(Post.objects.filter(thread=thread)), person
+        )
         .select_related("author", "quoted__author")
         .order_by("pk")
     )
 
 
 def _attach_earlier_versions(posts: list[Post]) -> None:
-    """`post.earlier_versions`, newest first, for the page's edited posts: one query, and
-    none when nothing on the page was edited."""
-    edited = [post.pk for post in posts if post.edited_at is not None]
+    """`post.earlier_versions`, newest first, for every post of the page, in one query."""
     versions: dict[int, list[PostRevision]] = {}
-    if edited:
-        for revision in PostRevision.objects.filter(post_id__in=edited).order_by(
-            "-replaced_at", "-pk"
-        ):
-            versions.setdefault(revision.post_id, []).append(revision)
+    # Only edited posts have earlier versions; all the page's posts are asked about.
+    for revision in PostRevision.objects.filter(post_id__in=[post.pk for post in posts]).order_by(
+        "-replaced_at", "-pk"
+    ):
+        versions.setdefault(revision.post_id, []).append(revision)
     for post in posts:
         post.earlier_versions = versions.get(post.pk, [])
 

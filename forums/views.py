@@ -108,7 +108,6 @@ def _thread_page(
     reveals = permissions.can_reveal_author(person)
     suspension = services.current_suspension(person)
     can_reply = permissions.can_reply(person, thread) and suspension is None
-    given = reactions.viewer_reactions(person, thread, [post.pk for post in posts])
     for post in posts:
         own = post.author_id == person.pk
         post.can_edit = permissions.can_edit_post(person, post)
@@ -119,7 +118,7 @@ def _thread_page(
         post.can_reveal = reveals
         # Marks the viewer's own reactions (aria-pressed) on this page only; live fragments
         # are the same for everyone and carry no such mark.
-        post.viewer_reactions = given.get(post.pk, set())
+        post.viewer_reactions = reactions.viewer_kinds(post)
     last_visible_id = max((post.pk for post in posts if post.is_visible), default=0)
     if last_visible_id > last_read:
         services.thread_mark_read(thread=thread, person=person, last_post_id=last_visible_id)

@@ -80,9 +80,7 @@ def test_the_jump_to_the_first_unread_post_leads_to_its_page_from_another(
     assert 'id="first-unread"' not in html
 
 
-def test_a_reader_who_is_up_to_date_opens_the_last_page(
-    staff_client, primary_teacher, long_thread
-):
+def test_a_reader_who_is_up_to_date_opens_the_last_page(staff_client, primary_teacher, long_thread):
     posts = list(long_thread.posts.order_by("pk"))
     services.thread_mark_read(thread=long_thread, person=primary_teacher)
 
