@@ -19,6 +19,7 @@ from cms.models import PrinciplePage
 from forums import mentions
 from forums.discussions import TITLE_MAX_LENGTH, consultation_forum
 from forums.models import Forum, Notification, Post, Reaction, Thread, ThreadFollow, ThreadRead
+from forums.selectors import post_address
 from forums.services import forum_for_network, render_post_body
 from networks.models import Membership, Network
 from people import demo as people_demo
@@ -316,7 +317,7 @@ def _write(
                 post=post,
                 text=f"{'Someone' if post.is_anonymous else author.name} mentioned you "
                 f"in “{thread.title}”",
-                url=f"{thread.get_absolute_url()}#post-{post.pk}",
+                url=post_address(post),
                 created_at=when,
             )
         when += timedelta(minutes=rng.randint(12, 300))

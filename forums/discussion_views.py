@@ -42,7 +42,7 @@ def _discussion(
                     body=form.cleaned_data["body"],
                     is_anonymous=form.cleaned_data.get("is_anonymous", False),
                 )
-                return f"{post.thread.get_absolute_url()}#post-{post.pk}"
+                return selectors.post_address(post)
 
             try:
                 next_url, _ = submit_once(

@@ -117,6 +117,10 @@ class Post(models.Model):
     def __str__(self) -> str:
         return f"Post {self.pk} in {self.thread}"
 
+    def get_absolute_url(self) -> str:
+        # Redirects to the page of the thread holding the post (threads are paged).
+        return reverse("forums:post", kwargs={"pk": self.pk})
+
     @property
     def is_visible(self) -> bool:
         return self.deleted_at is None and self.hidden_at is None

@@ -24,7 +24,7 @@ from forums.permissions import (
     can_reveal_author,
     is_moderator,
 )
-from forums.selectors import readable_forums
+from forums.selectors import post_address, readable_forums
 from forums.services import ForumActionRefused, announce_post_on_commit, bump_revision
 from networks.selectors import led_network_ids
 from people.roles import Role, role_names
@@ -134,7 +134,7 @@ def _locked_post(post: Post) -> Post:
 
 
 def _post_url(post: Post) -> str:
-    return f"{reverse('forums:thread', kwargs={'pk': post.thread_id})}#post-{post.pk}"
+    return post_address(post)
 
 
 # Reports.

@@ -28,6 +28,7 @@ from forums.moderation_forms import (
     SuspensionForm,
     ThreadMoveForm,
 )
+from forums.selectors import post_address
 from forums.services import ForumActionRefused
 from forums.views import post_or_404, thread_or_404
 from safeguarding import selectors as safeguarding_selectors
@@ -66,7 +67,7 @@ def _next_url(request: HttpRequest, fallback: str) -> str:
 
 
 def _post_url(post: Post) -> str:
-    return f"{post.thread.get_absolute_url()}#post-{post.pk}"
+    return post_address(post)
 
 
 # Reporting.

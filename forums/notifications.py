@@ -27,6 +27,7 @@ from forums.models import (
     ThreadFollow,
 )
 from forums.permissions import can_read_forum
+from forums.selectors import post_address
 from people.roles import CENTRAL_ROLES
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def _quoted(title: str) -> str:
 
 
 def _post_url(post: Post) -> str:
-    return f"{post.thread.get_absolute_url()}#post-{post.pk}"
+    return post_address(post)
 
 
 def _readers(follows: QuerySet, forum: Forum) -> QuerySet:

@@ -4,13 +4,13 @@ Counts reach every reader the way everything else does: the post takes the threa
 revision and its fresh fragment is announced after commit."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 # Module imports (not names): services imports this module for its counts.
 from forums import events, permissions, services
-from forums.models import Post, Reaction, Thread
+from forums.models import Post, Reaction
 
 Kind = Reaction.Kind
 
@@ -36,6 +36,29 @@ def with_reaction_counts(posts: QuerySet[Post]) -> QuerySet[Post]:
     return posts.annotate(**counts)
 
 
+def given_attribute(kind: str) -> str:
+    return f"viewer_gave_{kind}"
+
+
+def with_viewer_reactions(posts: QuerySet[Post], person) -> QuerySet[Post]:
+    """Posts annotated with `viewer_gave_<kind>` for every kind: whether this person gave it,
+    read with the posts (the unique (post, person, kind) index answers each)."""
+    person_id = person.pk if getattr(person, "is_authenticated", False) else None
+    return posts.annotate(
+        **{
+            given_attribute(kind): Exists(
+                Reaction.objects.filter(post=OuterRef("pk"), person_id=person_id, kind=kind)
+            )
+            for kind in Kind.values
+        }
+    )
+
+
+def viewer_kinds(post: Post) -> set[str]:
+    """The kinds `with_viewer_reactions` found the viewer gave this post."""
+    return {kind for kind in Kind.values if getattr(post, given_attribute(kind), False)}
+
+
 def reaction_counts(post: Post) -> dict[str, int]:
     """The post's count of each kind, fresh from the database."""
     counts = dict.fromkeys(Kind.values, 0)
@@ -44,17 +67,6 @@ def reaction_counts(post: Post) -> dict[str, int]:
         if row["kind"] in counts:
             counts[row["kind"]] = row["n"]
     return counts
-
-
-def viewer_reactions(person, thread: Thread) -> dict[int, set[str]]:
-    """The kinds the person has given each post of the thread, in one query."""
-    if not getattr(person, "is_authenticated", False):
-        return {}
-    given: dict[int, set[str]] = {}
-    rows = Reaction.objects.filter(person=person, post__thread=thread)
-    for post_id, kind in rows.values_list("post_id", "kind"):
-        given.setdefault(post_id, set()).add(kind)
-    return given
 
 
 @transaction.atomic

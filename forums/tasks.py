@@ -19,6 +19,7 @@ from django_tasks import task
 from forums.models import Notification, NotificationPreferences, Post
 from forums.notifications import unsubscribe_token
 from forums.permissions import can_read_forum
+from forums.selectors import post_address
 
 logger = logging.getLogger(__name__)
 
@@ -161,7 +162,7 @@ def digest_threads(person, *, since: datetime, until: datetime) -> list[DigestTh
         threads.append(
             DigestThread(
                 title=post.thread.title,
-                url=absolute(f"{post.thread.get_absolute_url()}#post-{post.pk}"),
+                url=absolute(post_address(post)),
                 new_posts=counts[post.thread_id]["new"],
                 latest_author="Anonymous" if post.is_anonymous else post.author.name,
                 latest_excerpt=_excerpt(post),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("threads/<int:pk>/", views.thread, name="thread"),
     path("threads/<int:pk>/reply/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/", views.post_link, name="post"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
     path("posts/<int:pk>/react/", views.post_react, name="post_react"),

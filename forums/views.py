@@ -80,25 +80,34 @@ def _quote_markdown(post: Post) -> str:
     return f"{quoted}\n\n"
 
 
-def _quotable(posts: list[Post], value: str | None) -> Post | None:
-    """The visible post of this thread that `?quote=` names; anything else is ignored."""
-    if not value or not value.isascii() or not value.isdigit():
+def _quotable(request: HttpRequest, thread: Thread, posts: list[Post]) -> Post | None:
+    """The visible post of this thread that `?quote=` names, on this page or another;
+    anything else is ignored."""
+    value = request.GET.get("quote")
+    if not value or not value.isascii() or not value.isdigit() or len(value) > 18:
         return None
-    return next((post for post in posts if post.pk == int(value) and post.is_visible), None)
+    post = next((post for post in posts if post.pk == int(value)), None)
+    if post is None:
+        post = selectors.post_by_id(request.user, int(value))
+    if post is None or post.thread_id != thread.pk or not post.is_visible:
+        return None
+    return post
 
 
 def _thread_page(
     request: HttpRequest, thread: Thread, form: PostForm | None = None, status: int = 200
 ) -> HttpResponse:
     person = request.user
-    last_read = selectors.last_read_post_id(person, thread)
-    posts = list(selectors.thread_posts(person, thread))
+    # Read with the thread (thread_by_id); a thread from elsewhere reads it here.
+    last_read = getattr(thread, "last_read_post_id", None)
+    if last_read is None:
+        last_read = selectors.last_read_post_id(person, thread)
+    page = selectors.thread_page(person, thread, page=request.GET.get("page"), last_read=last_read)
+    posts = page.posts
     moderates = permissions.can_moderate_forum(person, thread.forum)
     reveals = permissions.can_reveal_author(person)
     suspension = services.current_suspension(person)
     can_reply = permissions.can_reply(person, thread) and suspension is None
-    given = reactions.viewer_reactions(person, thread)
-    first_unread_id = None
     for post in posts:
         own = post.author_id == person.pk
         post.can_edit = permissions.can_edit_post(person, post)
@@ -109,28 +118,31 @@ def _thread_page(
         post.can_reveal = reveals
         # Marks the viewer's own reactions (aria-pressed) on this page only; live fragments
         # are the same for everyone and carry no such mark.
-        post.viewer_reactions = given.get(post.pk, set())
-        if first_unread_id is None and post.pk > last_read and post.is_visible:
-            first_unread_id = post.pk
-    last_post_id = posts[-1].pk if posts else 0
+        post.viewer_reactions = reactions.viewer_kinds(post)
     last_visible_id = max((post.pk for post in posts if post.is_visible), default=0)
     if last_visible_id > last_read:
         services.thread_mark_read(thread=thread, person=person, last_post_id=last_visible_id)
     if form is None and can_reply:
-        quoted = _quotable(posts, request.GET.get("quote"))
+        quoted = _quotable(request, thread, posts)
         initial = {"body": _quote_markdown(quoted), "quoted": quoted.pk} if quoted else None
         form = PostForm(allows_anonymous=thread.forum.allows_anonymous_posts, initial=initial)
+    first_unread_id = page.first_unread_id if last_read else None
     context = {
         "thread": thread,
         "forum": thread.forum,
+        "page": page,
         "posts": posts,
-        "last_post_id": last_post_id,
-        "first_unread_id": first_unread_id if last_read else None,
+        "first_post_id": posts[0].pk if posts else 0,
+        # The thread's last post, on this page or a later one: live updates after it are new.
+        "last_post_id": page.last_post_id,
+        "first_unread_id": first_unread_id,
+        "first_unread_here": first_unread_id is not None and page.first_unread_page == page.number,
         "can_reply": can_reply,
         "moderates": moderates,
         "reveals": reveals,
         "suspension": suspension,
-        "last_revision": max((post.revision for post in posts), default=0),
+        # Every change up to the thread's revision (read before the posts) is on the page.
+        "last_revision": max([thread.revision, *(post.revision for post in posts)]),
         "form": form,
     }
     return render(request, "forums/thread.html", context, status=status)
@@ -138,6 +150,11 @@ def _thread_page(
 
 def thread(request: HttpRequest, pk: int) -> HttpResponse:
     return _thread_page(request, thread_or_404(request, pk))
+
+
+def post_link(request: HttpRequest, pk: int) -> HttpResponse:
+    """A post's own address: the page of its thread that holds it."""
+    return redirect(selectors.post_address(post_or_404(request, pk)))
 
 
 def _quoted_post(request: HttpRequest, pk: int | None) -> Post | None:
@@ -168,7 +185,7 @@ def post_create(request: HttpRequest, pk: int) -> HttpResponse:
                 is_anonymous=form.cleaned_data.get("is_anonymous", False),
                 quoted=_quoted_post(request, form.cleaned_data.get("quoted")),
             )
-            return f"{thread.get_absolute_url()}#post-{post.pk}"
+            return selectors.post_address(post)
 
         try:
             next_url, _ = submit_once(
@@ -237,7 +254,7 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error("body", refusal.message)
         else:
             messages.success(request, "Your post has been updated.")
-            return redirect(f"{post.thread.get_absolute_url()}#post-{post.pk}")
+            return redirect(selectors.post_address(post))
     context = {
         "post": post,
         "thread": post.thread,
@@ -275,19 +292,18 @@ def post_react(request: HttpRequest, pk: int) -> HttpResponse:
     live update repaints the counts for every reader."""
     post = post_or_404(request, pk)
     kind = request.POST.get("kind", "")
-    back = f"{post.thread.get_absolute_url()}#post-{post.pk}"
     try:
         given = reactions.reaction_toggle(post=post, person=request.user, kind=kind)
     except ForumActionRefused as refusal:
         if _wants_json(request):
             return JsonResponse({"error": refusal.message}, status=400)
         messages.error(request, refusal.message)
-        return redirect(back)
+        return redirect(selectors.post_address(post))
     if _wants_json(request):
         return JsonResponse(
             {"kind": kind, "given": given, "counts": reactions.reaction_counts(post)}
         )
-    return redirect(back)
+    return redirect(selectors.post_address(post))
 
 
 # Signed-out requests get JSON, not the sign-in page the middleware would send.

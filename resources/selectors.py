@@ -2,7 +2,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from cms.models import PrinciplePage
 from networks.curriculum import bits_for
@@ -103,6 +103,12 @@ def resource_detail(person, pk: int) -> ResourceDetail:
         .prefetch_related(
             "tags",
             Prefetch("principles", queryset=PrinciplePage.objects.live().order_by("title")),
+        )
+        # Read with the resource: one query fewer on its page.
+        .annotate(
+            viewer_bookmarked=Exists(
+                Bookmark.objects.filter(person_id=person.pk, resource=OuterRef("pk"))
+            )
         )
         .get(pk=pk)
     )

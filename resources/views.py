@@ -123,7 +123,7 @@ def detail(request: HttpRequest, pk: int, slug: str) -> HttpResponse:
             "can_edit": can_edit,
             "can_endorse": can_endorse_resource(person, resource),
             "can_adapt": resource.is_published,
-            "is_bookmarked": selectors.is_bookmarked(person, resource),
+            "is_bookmarked": resource.viewer_bookmarked,
             "collections": list(selectors.collections_of(person)),
             "related": related_resources(person, resource, leave_out=already_linked),
             "upload_url": optional_url("resources:file_upload", pk=resource.pk)

@@ -136,3 +136,46 @@ def test_a_new_thread_appears_live_on_the_forum_page(page: Page, other_page: Pag
     expect(page.locator("[role=status]").last).to_have_text("New thread: Staff walking club")
     assert page.locator(".thread-list > li").count() == 2
     assert_axe_clean(page)
+
+
+def test_an_earlier_page_announces_new_replies_and_an_old_link_finds_its_page(
+    page: Page, other_page: Page
+):
+    from forums.models import Post
+
+    teacher = factories.primary_teacher()
+    lead = factories.secondary_maths_lead()
+    forum = ForumFactory(name="Wellbeing", slug="wellbeing")
+    thread = ThreadFactory(forum=forum, title="A long conversation", author=teacher)
+    # Someone else wrote the 60 posts, so the teacher's reply is not held up by the rate limit.
+    chatty = factories.PersonFactory()
+    first = PostFactory(thread=thread, author=chatty, body="Post number one.")
+    Post.objects.bulk_create(
+        Post(thread=thread, author=chatty, body="More.", body_html="<p>More.</p>")
+        for _ in range(59)
+    )
+    early = thread.posts.order_by("pk")[3]
+    url = thread.get_absolute_url()
+
+    sign_in(page, lead.email)
+    open_live(page, f"{url}?page=1")
+    expect(page.get_by_text("Page 1 of 2").first).to_be_visible()
+    sign_in(other_page, teacher.email)
+    other_page.goto(url)
+    other_page.locator("textarea[name=body]").fill("A reply on the last page.")
+    other_page.get_by_role("button", name="Post reply").click()
+    other_page.wait_for_url(lambda address: "page=2#post-" in address)
+
+    # Not added to page 1: a link to the latest page instead.
+    expect(
+        page.get_by_role("link", name="There are new replies: go to the latest page")
+    ).to_be_visible()
+    expect(page.locator(".post", has_text="A reply on the last page.")).to_have_count(0)
+    assert page.locator(".post").count() == 50
+
+    # An old-style link (the thread and #post-N) to a post on another page finds its page.
+    page.goto(f"{url}#post-{early.pk}")
+    page.wait_for_url(lambda address: f"page=1#post-{early.pk}" in address)
+    expect(page.locator(f"#post-{early.pk}")).to_be_visible()
+    expect(page.locator(f"#post-{first.pk}")).to_be_visible()
+    assert_axe_clean(page)

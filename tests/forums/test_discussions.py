@@ -63,7 +63,7 @@ def test_the_first_post_starts_the_discussion_in_the_networks_forum(
     thread = Thread.objects.get(resource=resource)
     post = thread.posts.get()
     assert response.status_code == 302
-    assert response["Location"] == f"{thread.get_absolute_url()}#post-{post.pk}"
+    assert response["Location"] == f"{thread.get_absolute_url()}?page=1#post-{post.pk}"
     assert thread.title == "Fractions of amounts"
     assert thread.forum == Forum.objects.get(network=maths)
     assert thread.author == member

@@ -219,7 +219,7 @@ def test_an_offsite_next_address_is_ignored(client, moderator):
         url("post_hide", post.pk), {"reason": "Unkind", "next": "https://evil.example/"}
     )
 
-    assert response.url == f"{post.thread.get_absolute_url()}#post-{post.pk}"
+    assert response.url == f"{post.thread.get_absolute_url()}?page=1#post-{post.pk}"
 
 
 def test_the_thread_page_shows_the_placeholder_and_the_restore_link_to_moderators(

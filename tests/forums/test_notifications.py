@@ -60,7 +60,7 @@ def test_a_mentioned_colleague_hears_who_mentioned_them_and_where(
     assert notification.text == "Tom Okafor mentioned you in “Marking”"
     assert notification.actor == secondary_maths_lead
     assert notification.post == post
-    assert notification.url == f"/forums/threads/{thread.pk}/#post-{post.pk}"
+    assert notification.url == f"/forums/threads/{thread.pk}/?page=1#post-{post.pk}"
 
 
 def test_an_anonymous_mention_never_names_its_author(

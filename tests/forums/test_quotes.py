@@ -81,7 +81,8 @@ def test_a_reply_quoting_a_post_says_whom_it_answers(staff_client, post):
     reply = Post.objects.latest("pk")
     assert reply.quoted == post
     html = staff_client.get(response["Location"]).content.decode()
-    assert f'<a href="#post-{post.pk}">In reply to Grace Hopper</a>' in html
+    link = f'<a href="/forums/posts/{post.pk}/" data-post-link="{post.pk}">'
+    assert f"{link}In reply to Grace Hopper</a>" in html
 
 
 def test_a_quoted_anonymous_post_never_names_its_author(staff_client, primary_teacher):

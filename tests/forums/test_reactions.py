@@ -132,7 +132,7 @@ def test_without_script_a_reaction_goes_back_to_the_post(staff_client, post):
     response = react(staff_client, post)
 
     assert response.status_code == 302
-    assert response["Location"] == f"{post.thread.get_absolute_url()}#post-{post.pk}"
+    assert response["Location"] == f"{post.thread.get_absolute_url()}?page=1#post-{post.pk}"
     assert Reaction.objects.filter(post=post, kind=THANKS).count() == 1
 
 

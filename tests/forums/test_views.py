@@ -225,7 +225,7 @@ def test_a_reply_goes_to_the_new_post(staff_client):
     )
 
     post = Post.objects.latest("pk")
-    assert response["Location"] == f"{thread.get_absolute_url()}#post-{post.pk}"
+    assert response["Location"] == f"{thread.get_absolute_url()}?page=1#post-{post.pk}"
 
 
 def test_the_author_edits_a_post_and_sees_its_history(staff_client, primary_teacher):

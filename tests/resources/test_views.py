@@ -252,3 +252,53 @@ def test_endorse_and_withdraw_through_the_page(client, maths):
     client.post(reverse("resources:endorse", args=[resource.pk]), {"action": "withdraw"})
     resource.refresh_from_db()
     assert not resource.is_endorsed
+
+
+def add_files(resource, count: int) -> None:
+    """File rows with a current version each (the files themselves are not needed here)."""
+    from resources.models import FileVersion, ResourceFile
+
+    for number in range(count):
+        file = ResourceFile.objects.create(resource=resource, title=f"Sheet {number}")
+        file.current = FileVersion.objects.create(
+            file=file,
+            number=1,
+            blob=f"resources/test/{resource.pk}-{number}.pdf",
+            original_name=f"sheet-{number}.pdf",
+            size=100,
+            sha256=f"{resource.pk:032x}{number:032x}",
+            content_type="application/pdf",
+            uploaded_by=resource.author,
+        )
+        file.save(update_fields=["current"])
+
+
+def detail_queries(client, resource) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(resource.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(resource.get_absolute_url()).status_code == 200
+    return len(captured)
+
+
+def test_the_detail_page_costs_the_same_queries_with_1_file_or_8(staff_client, maths):
+    few = ResourceFactory(network=maths)
+    add_files(few, 1)
+    many = ResourceFactory(network=maths)
+    add_files(many, 8)
+    many.tags.add("fractions", "bar models", "reasoning")
+    for _ in range(3):
+        ResourceFactory(network=maths, adapted_from=many)
+
+    assert detail_queries(staff_client, few) == detail_queries(staff_client, many)
+
+
+def test_the_detail_page_shows_the_readers_bookmark(staff_client, maths):
+    resource = ResourceFactory(network=maths)
+    assert "Remove bookmark" not in staff_client.get(resource.get_absolute_url()).content.decode()
+
+    staff_client.post(reverse("resources:bookmark", args=[resource.pk]))
+
+    assert "Remove bookmark" in staff_client.get(resource.get_absolute_url()).content.decode()

@@ -21,6 +21,7 @@
     if (!posts) return;
     const threadId = posts.dataset.threadId;
     keepDraft(threadId);
+    findLinkedPosts(posts);
     if (!("WebSocket" in window) || !window.staffroomLiveSocket) return;
 
     const viewer = {
@@ -30,6 +31,11 @@
       reveals: "viewerReveals" in posts.dataset,
     };
     let lastId = parseInt(posts.dataset.lastPostId, 10) || 0;
+    // Threads are paged: new posts are added live on the last page only; an earlier page says
+    // there are new replies instead. Posts of earlier pages are never pulled onto this one.
+    const laterPages = "laterPages" in posts.dataset;
+    const firstPostId = parseInt(posts.dataset.firstPostId, 10) || 0;
+    let newerNotice = null;
     // Every change up to `lastRevision` is on the page; `ahead` holds the revisions received
     // beyond it, across a gap. Catching up from the highest revision seen would skip the gap.
     let lastRevision = parseInt(posts.dataset.lastRevision, 10) || 0;
@@ -126,10 +132,26 @@
         }
         return null;
       }
+      if (laterPages || (firstPostId && postId < firstPostId)) {
+        if (laterPages && frame.type === "post.created") showNewer();
+        return null;
+      }
       insertInOrder(element, postId);
       return frame.type === "post.created" && !element.classList.contains("post--removed")
         ? element
         : null;
+    }
+
+    function showNewer() {
+      if (newerNotice) return;
+      newerNotice = document.createElement("p");
+      newerNotice.className = "panel newer-replies";
+      const link = document.createElement("a");
+      link.href = posts.dataset.latestUrl || "?page=last";
+      link.textContent = "There are new replies: go to the latest page";
+      newerNotice.append(link);
+      posts.parentNode.insertBefore(newerNotice, posts.nextSibling);
+      announce("There are new replies on the latest page");
     }
 
     function authorOf(element) {
@@ -336,6 +358,23 @@
         showReaders();
         typingLine.textContent = "";
       },
+    });
+  }
+
+  // Links to a post reach its page through /forums/posts/<id>/; when the post is on this page,
+  // scroll to it instead. An old link (the thread's address and #post-<id>) that lands on a
+  // page without the post goes on to the post's own address, which knows its page.
+  function findLinkedPosts(posts) {
+    const wanted = /^#post-(\d+)$/.exec(window.location.hash);
+    if (wanted && !document.getElementById(`post-${wanted[1]}`)) {
+      window.location.replace(`/forums/posts/${wanted[1]}/`);
+      return;
+    }
+    posts.addEventListener("click", (event) => {
+      const link = event.target.closest("a[data-post-link]");
+      if (!link || !document.getElementById(`post-${link.dataset.postLink}`)) return;
+      event.preventDefault();
+      window.location.hash = `post-${link.dataset.postLink}`;
     });
   }
 
