@@ -275,7 +275,9 @@ def budget(seconds: float) -> Iterator[None]:
     match in a correlated subquery, which for a common word took minutes at 10,000 resources."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{seconds}s"])
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)", [str(int(seconds * 1000))]
+            )
         try:
             yield
         finally:
