@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from search.backends.database import DatabaseBackend, text_groups
+from search.backends.database import REBUILD_BATCH_SIZE, DatabaseBackend, text_groups
 from search.query import Filters, SearchRequest
 from search.records import SearchRecord
 from tests.search.conftest import Trust
@@ -102,10 +102,23 @@ def test_a_rebuild_that_fails_part_way_leaves_the_old_index(backend, db):
 
 def test_a_rebuild_reports_its_running_total_after_each_batch(backend, db):
     told: list[int] = []
-    records = [record(pk, f"Worksheet {pk}") for pk in range(1, 1203)]
-    assert backend.rebuild(records, progress=told.append) == 1202
-    assert told == [500, 1000, 1202]
-    assert backend.counts()["resource"] == 1202
+    batch = REBUILD_BATCH_SIZE
+    records = [record(pk, f"Worksheet {pk}") for pk in range(1, 2 * batch + 203)]
+    assert backend.rebuild(records, progress=told.append) == 2 * batch + 202
+    assert told == [batch, 2 * batch, 2 * batch + 202]
+    assert backend.counts()["resource"] == 2 * batch + 202
+
+
+def test_a_record_given_twice_to_a_rebuild_is_indexed_once_as_given_last(backend, db):
+    records = [record(pk, f"Worksheet {pk}") for pk in range(1, REBUILD_BATCH_SIZE + 2)]
+    records.append(record(1, "Photosynthesis"))
+
+    assert backend.rebuild(records) == REBUILD_BATCH_SIZE + 2
+
+    assert backend.counts()["resource"] == REBUILD_BATCH_SIZE + 1
+    assert found(backend, "photosynthesis") == [1]
+    backend.index([record(REBUILD_BATCH_SIZE + 5, "Photosynthesis again")])
+    assert sorted(found(backend, "photosynthesis")) == [1, REBUILD_BATCH_SIZE + 5]
 
 
 def test_a_search_costs_the_same_queries_however_many_it_finds(backend, db):
