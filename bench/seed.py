@@ -857,7 +857,7 @@ class _Loader:
         return _insert(Reaction, rows)
 
     def notifications(self) -> int:
-        from forums.models import Notification, Thread
+        from forums.models import Notification, Post
 
         pk = _next_id(Notification)
         rows = []
@@ -865,7 +865,6 @@ class _Loader:
             first, last = self.post_ids_of[thread]
             if last == first:
                 continue
-            url = Thread(pk=thread).get_absolute_url()
             rows.append(
                 Notification(
                     pk=pk,
@@ -875,7 +874,7 @@ class _Loader:
                     thread_id=thread,
                     post_id=last,
                     text="New replies in a thread you follow.",
-                    url=f"{url}#post-{last}",
+                    url=Post(pk=last).get_absolute_url(),
                     count=last - first,
                     created_at=self.thread_start[thread],
                     read_at=None if self.rng.random() < 0.3 else MOMENT,
