@@ -138,7 +138,7 @@ ROWS = [
         path=lambda world: "/documents/authenticate_with_password/999/",
         get=signed_in("404"),
     ),
-    Row("media/images/", path=lambda world: "/media/images/missing.png", get=signed_in("404")),
+    Row("image_rendition", path=lambda world: "/media/images/missing.png", get=signed_in("404")),
     # Admin: a few representative rows for the Wagtail and Django admins.
     Row("wagtailadmin_home", get=only((CENTRAL, ADMIN), "200", "login")),
     Row(
@@ -423,6 +423,8 @@ ROWS = [
         body=lambda world: {"title": "A new worry", "body": "Who do I tell?"},
     ),
     Row("forums:thread", args=pk("private_thread"), get=private("200")),
+    # A post's own address sends readers on to its page of the thread.
+    Row("forums:post", args=pk("private_post"), get=private("302")),
     Row(
         "forums:post_create",
         args=pk("private_thread"),
