@@ -60,3 +60,41 @@ def test_syncing_again_changes_nothing_and_restores_edited_permissions():
     assert after[Role.STAFF.value] == set()
     assert after[Role.CENTRAL_TEAM.value] == before[Role.CENTRAL_TEAM.value]
     assert Group.objects.filter(name=Role.STAFF.value).count() == 1
+
+
+def _django_permissions(person) -> set[str]:
+    """What Django's own ModelBackend says, read fresh."""
+    from django.contrib.auth.backends import ModelBackend
+
+    fresh = type(person).objects.get(pk=person.pk)
+    return ModelBackend().get_all_permissions(fresh)
+
+
+@pytest.mark.parametrize("kind", ["staff", "central_team", "direct", "superuser", "inactive"])
+def test_a_persons_permissions_are_read_in_one_query_and_match_djangos(
+    kind, django_assert_num_queries
+):
+    from django.contrib.auth.models import Permission
+
+    from people.backends import PasswordBackend
+    from people.models import Person
+    from tests.factories import PersonFactory
+
+    person = PersonFactory(is_superuser=kind == "superuser", is_active=kind != "inactive")
+    role = Role.CENTRAL_TEAM if kind == "central_team" else Role.STAFF
+    person.groups.add(Group.objects.get(name=role.value))
+    if kind == "direct":
+        person.user_permissions.add(Permission.objects.get(codename="view_logentry"))
+    fresh = Person.objects.get(pk=person.pk)
+
+    with django_assert_num_queries(0 if kind == "inactive" else 1):
+        found = PasswordBackend().get_all_permissions(fresh)
+        PasswordBackend().get_all_permissions(fresh)  # the second ask is cached
+
+    assert found == _django_permissions(person)
+    if kind == "inactive":
+        assert found == set()
+    if kind in {"central_team", "superuser"}:
+        assert "wagtailadmin.access_admin" in found
+    if kind == "direct":
+        assert "admin.view_logentry" in found
