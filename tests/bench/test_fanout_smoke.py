@@ -2,34 +2,17 @@
 uvicorn server and the floor, with nothing lost and the JSON shaped as docs/benchmarks.md
 describes. The figures themselves are not asserted: they depend on the machine."""
 
-import json
-import os
-import subprocess
 import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
 
 
 def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
-    env = dict(os.environ)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
-    )
-    finished = subprocess.run(
-        [
-            sys.executable, "-m", "bench.fanout", "--clients", "5", "--posts", "3",
-            "--interval", "0.2", "--layers", "memory", "--idle", "0", "--fast-schema",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    report = run_bench(
+        "bench.fanout", "--clients", "5", "--posts", "3", "--interval", "0.2",
+        "--layers", "memory", "--idle", "0", "--fast-schema",
         timeout=240,
     )  # fmt: skip
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
 
     (run,) = report["runs"]
     assert (run["layer"], run["clients"], run["workers"], run["posts"]) == ("memory", 5, 1, 3)

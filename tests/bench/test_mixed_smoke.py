@@ -3,38 +3,17 @@ server on SQLite and the in-memory layer, every kind of request made and counted
 arriving on the sockets watching their threads, no errors, and the JSON shaped for the runner.
 The figures themselves are not asserted: they depend on the machine."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 from bench._load import PAGES
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
 
 
 def test_the_mixed_load_makes_every_kind_of_request_without_errors() -> None:
-    env = dict(os.environ)
-    env.pop("ELASTICSEARCH_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
-    )
-    finished = subprocess.run(
-        [
-            sys.executable, "-m", "bench.mixed", "--size", "tiny", "--server", "uvicorn",
-            "--database", "sqlite", "--layer", "memory", "--workers", "1", "--fast-schema",
-            "--rate", "8", "--seconds", "5", "--idle", "12", "--no-ramp",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    report = run_bench(
+        "bench.mixed", "--size", "tiny", "--server", "uvicorn", "--database", "sqlite",
+        "--layer", "memory", "--workers", "1", "--fast-schema", "--rate", "8", "--seconds", "5",
+        "--idle", "12", "--no-ramp",
         timeout=180,
     )  # fmt: skip
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
 
     (run,) = report["runs"]
     assert (run["server"], run["workers"], run["idle_sockets"]) == ("uvicorn", 1, 12)

@@ -2,15 +2,10 @@
 beside the floor, and query counts at both trust sizes. The times themselves are not asserted:
 they depend on the machine."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
+
 PAGES = ["home", "network", "browse", "resource", "thread", "forum", "search", "profile",
          "directory", "news"]  # fmt: skip
 
@@ -18,22 +13,7 @@ PAGES = ["home", "network", "browse", "resource", "thread", "forum", "search", "
 # Migrating the throwaway database alone takes a minute or more on a busy machine.
 @pytest.mark.timeout(900)
 def test_the_pages_benchmark_times_every_page_beside_the_floor() -> None:
-    env = dict(os.environ)
-    env.pop("ELASTICSEARCH_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
-    )
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "--size", "tiny", "--rounds", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=840,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
+    report = run_bench("bench.pages", "--size", "tiny", "--rounds", "1", timeout=840)
 
     figures = {figure["name"]: figure for figure in report["figures"]}
     assert set(figures) == {f"pages.{page}" for page in PAGES} | {"pages.floor"}

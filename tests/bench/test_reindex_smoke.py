@@ -2,32 +2,11 @@
 of every published resource from the ORM rows and reports the figure the runner gathers. The
 figures themselves are not asserted: they depend on the machine."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
 
 
 def test_the_reindex_benchmark_rebuilds_every_published_resource() -> None:
-    env = dict(os.environ)
-    env.pop("ELASTICSEARCH_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
-    )
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench.reindex", "--size", "tiny", "--repetitions", "2"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
+    report = run_bench("bench.reindex", "--size", "tiny", "--repetitions", "2", timeout=400)
 
     (figure,) = report["figures"]
     assert figure["name"] == "reindex.database"

@@ -3,35 +3,15 @@ Staffroom's index and Wagtail's from the same resources, times both next to the 
 finds both engines' facet counts equal to the database's. The figures themselves are not
 asserted: they depend on the machine."""
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.bench.running import run_bench
 
 
 def run_the_benchmark(**settings: str) -> dict:
-    env = dict(os.environ)
-    env.pop("ELASTICSEARCH_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
-        **settings,
+    report = run_bench(
+        "bench.search", "--size", "tiny", "--repetitions", "1", timeout=400, **settings
     )
-    finished = subprocess.run(
-        [sys.executable, "-m", "bench.search", "--size", "tiny", "--repetitions", "1"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-    )
-    assert finished.returncode == 0, finished.stderr[-3000:]
-    report = json.loads(finished.stdout)
     figures = {figure["name"]: figure for figure in report["figures"]}
     assert set(figures) == {"search.staffroom", "search.wagtail", "search.fts5"}
     assert figures["search.staffroom"]["peer"] == "search.wagtail"
