@@ -18,6 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
+from config.pagination import PageLinks
 from forums.models import Forum, Post, PostRevision, Thread, ThreadRead
 from networks.selectors import readable_network_ids
 
@@ -160,7 +161,7 @@ def post_address(post: Post) -> str:
 
 
 @dataclass
-class ThreadPage:
+class ThreadPage(PageLinks):
     """One page of a thread's posts, and where the reader's first unread post is."""
 
     number: int
@@ -173,26 +174,6 @@ class ThreadPage:
     @property
     def is_last(self) -> bool:
         return self.number == self.num_pages
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.num_pages > 1
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def _page_wanted(value: str | None) -> int | None:

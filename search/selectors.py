@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from cms.models import PrinciplePage
+from config.pagination import PageLinks
 from networks.curriculum import KeyStage, Phase, YearGroup, key_stages_for
 from networks.models import Network, Subject
 from people.models import School
@@ -131,35 +132,11 @@ class Understood:
 
 
 @dataclass(frozen=True)
-class Pagination:
-    """The attributes components/pagination.html reads from a Django page."""
+class Pagination(PageLinks):
+    """The page of results shown, and how many there are."""
 
     number: int
     num_pages: int
-
-    @property
-    def paginator(self) -> "Pagination":
-        return self
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.num_pages > 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 @dataclass
