@@ -51,6 +51,10 @@ def figure(
         made["floor"] = floor
     if peer:
         made["peer"] = peer
+    return _with_goal(made, goal, met, conditions)
+
+
+def _with_goal(made: dict, goal: str, met: bool | None, conditions: dict) -> dict:
     if goal:
         made["goal"] = goal
         made["met"] = met
@@ -93,9 +97,4 @@ def value_figure(
     """A figure that is one value rather than a spread of latencies (memory per connection,
     documents per second); the runner divides `value` by its floor's or peer's."""
     made: dict = {"name": name, "value": value, "unit": unit}
-    if goal:
-        made["goal"] = goal
-        made["met"] = met
-    if conditions:
-        made["conditions"] = conditions
-    return made
+    return _with_goal(made, goal, met, conditions)
