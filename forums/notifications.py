@@ -14,8 +14,18 @@ from channels.layers import get_channel_layer
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.db import transaction
-from django.db.models import CharField, Count, F, Q, QuerySet, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.utils import timezone
 
 from forums.models import (
@@ -72,6 +82,21 @@ def unread_count(person) -> int:
     if not getattr(person, "is_authenticated", False):
         return 0
     return Notification.objects.filter(recipient_id=person.pk, read_at__isnull=True).count()
+
+
+def with_unread_count(people: QuerySet) -> QuerySet:
+    """People with `unread_notifications` counted in the same query: the signed-in person is
+    loaded this way (people.backends), so the header's bell costs no query of its own."""
+    unread = (
+        Notification.objects.filter(recipient_id=OuterRef("pk"), read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return people.annotate(
+        unread_notifications=Coalesce(Subquery(unread), Value(0), output_field=IntegerField())
+    )
 
 
 def ring_bell(person_id: int) -> None:
@@ -326,6 +351,7 @@ def notifications_mark_all_read(*, person) -> int:
         )
         person_id = person.pk
         transaction.on_commit(lambda: ring_bell(person_id))
+    person.__dict__.pop("unread_notifications", None)  # counted when they were loaded
     return updated
 
 

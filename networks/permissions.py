@@ -4,13 +4,21 @@ from networks.models import Membership, Network
 from people.roles import is_central
 
 
-def membership_of(person, network: Network) -> Membership | None:
+def memberships(person) -> dict[int, Membership]:
+    """The person's memberships by network id, read in one query once per person object (a
+    page may ask about several networks and search about all of them). Services that change
+    memberships forget this (networks.services._forget_memberships)."""
     if not getattr(person, "is_authenticated", False):
-        return None
-    cache = person.__dict__.setdefault("_memberships", {})
-    if network.pk not in cache:
-        cache[network.pk] = Membership.objects.filter(network=network, person=person).first()
-    return cache[network.pk]
+        return {}
+    found = person.__dict__.get("_memberships")
+    if found is None:
+        found = {held.network_id: held for held in Membership.objects.filter(person=person)}
+        person.__dict__["_memberships"] = found
+    return found
+
+
+def membership_of(person, network: Network) -> Membership | None:
+    return memberships(person).get(network.pk)
 
 
 def is_member(person, network: Network) -> bool:

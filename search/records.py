@@ -21,7 +21,7 @@ from cms.models import NewsPage, PrinciplePage
 from forums.models import Post, Thread
 from networks.curriculum import KeyStage, Phase, YearGroup, key_stages_for, phases_for
 from networks.models import Network
-from networks.selectors import member_network_ids
+from networks.permissions import memberships
 from people.roles import is_central
 from resources.models import Resource, ResourceFile
 from search.query import NEWS, PAGE, PRINCIPLE, RESOURCE, THREAD
@@ -74,8 +74,7 @@ def audience_of(person) -> tuple[str, ...] | None:
         return ()
     if is_central(person):
         return None
-    # member_network_ids answers rows ({"network_id": 3}); the tokens need the ids.
-    networks = sorted(member_network_ids(person).values_list("network_id", flat=True))
+    networks = sorted(memberships(person))
     return (STAFF, f"author:{person.pk}", *(f"network:{pk}" for pk in networks))
 
 

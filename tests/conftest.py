@@ -9,6 +9,14 @@ from django.db import connection
 from tests import factories
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item) -> None:
+    """Every test starts with an empty cache, before any of its fixtures (a module's shared
+    database too): pages keep the navigation, breadcrumbs and branding there between
+    requests, and one test's database is not the next one's."""
+    cache.clear()
+
+
 @pytest.fixture
 def primary_teacher(db):
     return factories.primary_teacher()

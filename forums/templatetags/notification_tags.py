@@ -1,4 +1,4 @@
-"""The bell in the site header: the signed-in person's unread count, in one query."""
+"""The bell in the site header: the signed-in person's unread count."""
 
 from django import template
 
@@ -13,7 +13,10 @@ def unread_notification_count(context) -> int:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return 0
-    # Counted once per request, however many times the layout asks.
+    # Counted when the person was loaded (people.backends), else once per request.
+    counted = getattr(user, "unread_notifications", None)
+    if counted is not None:
+        return counted
     if not hasattr(request, "_unread_notifications"):
         request._unread_notifications = unread_count(user)
     return request._unread_notifications

@@ -286,7 +286,8 @@ class Dialect:
         """Per id: the title, the body snippet and the summary snippet, with markers."""
         raise NotImplementedError
 
-    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+    def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
+        """The record's id and the words more_like_this picks from, or None if not indexed."""
         raise NotImplementedError
 
 
@@ -392,14 +393,14 @@ class SqliteDialect(Dialect):
         )
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
-    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+    def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
         cursor.execute(
-            "SELECT title, tags, summary, curriculum "  # nosec B608: values bound as %s
-            f"FROM {TEXT_TABLE} WHERE rowid = %s",
-            [record_id],
+            f"SELECT e.id, {LIKE_COLUMNS} "  # nosec B608: values bound as %s
+            f"FROM search_indexed_record e LEFT JOIN {TEXT_TABLE} t ON t.rowid = e.id "
+            "WHERE e.key = %s",
+            [key],
         )
-        row = cursor.fetchone()
-        return dict(zip(("title", "tags", "summary", "curriculum"), row or ("",) * 4, strict=True))
+        return _like_row(cursor.fetchone())
 
 
 class PostgresDialect(Dialect):
@@ -540,14 +541,25 @@ class PostgresDialect(Dialect):
         )
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
-    def like_text(self, cursor, record_id: int) -> dict[str, str]:
+    def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
         cursor.execute(
-            "SELECT title, tags, summary, curriculum "  # nosec B608: values bound as %s
-            f"FROM {DISPLAY_TABLE} WHERE id = %s",
-            [record_id],
+            f"SELECT e.id, {LIKE_COLUMNS} "  # nosec B608: values bound as %s
+            f"FROM search_indexed_record e LEFT JOIN {DISPLAY_TABLE} t ON t.id = e.id "
+            "WHERE e.key = %s",
+            [key],
         )
-        row = cursor.fetchone()
-        return dict(zip(("title", "tags", "summary", "curriculum"), row or ("",) * 4, strict=True))
+        return _like_row(cursor.fetchone())
+
+
+# The words more_like_this picks from, from the text table `t`.
+LIKE_COLUMNS = "t.title, t.tags, t.summary, t.curriculum"
+
+
+def _like_row(row: tuple | None) -> tuple[int, dict[str, str]] | None:
+    if row is None:
+        return None
+    fields = ("title", "tags", "summary", "curriculum")
+    return row[0], {field: value or "" for field, value in zip(fields, row[1:], strict=True)}
 
 
 def _lock_bucket(key: str) -> int:
@@ -883,8 +895,8 @@ class DatabaseBackend:
             total, facets, passing = self._facets(cursor, engine, groups, audience, request.filters)
             only = engine.only(passing)
             where = _joined([text, only]) if only else _joined([base, *chosen.values()])
-            ids = self._page(cursor, engine, request, groups, join, where) if total else []
-            hits = self._hits(cursor, engine, ids, groups)
+            records = self._page(cursor, engine, request, groups, join, where) if total else []
+            hits = self._hits(cursor, engine, records, groups)
         return SearchResults(
             hits=hits,
             total=total,
@@ -953,7 +965,7 @@ class DatabaseBackend:
         groups: Groups,
         join: str,
         where: Clause,
-    ) -> list[int]:
+    ) -> list[IndexedRecord]:
         if groups and request.sort not in ("newest", "downloads"):
             score, order = self._score(engine), "score DESC, e.key"
         else:
@@ -961,8 +973,8 @@ class DatabaseBackend:
             order = {"downloads": "e.downloads DESC, e.published_ts DESC, e.key"}.get(
                 request.sort, "e.published_ts DESC, e.key"
             )
-        cursor.execute(
-            f"SELECT e.id, {score} AS score FROM search_indexed_record e {join} "
+        return _records(
+            f"SELECT {WHOLE_RECORD}, {score} AS score FROM search_indexed_record e {join} "
             f"WHERE {where.sql} ORDER BY {order} "
             "LIMIT %s OFFSET %s",  # nosec B608: values bound as %s
             [
@@ -972,7 +984,6 @@ class DatabaseBackend:
                 max(0, request.offset),
             ],
         )
-        return [row[0] for row in cursor.fetchall()]
 
     def _score(self, engine: Dialect) -> str:
         recency = engine.greatest("0.0", f"1.0 - (%s - e.published_ts) / {RECENT_DAYS * 86400.0}")
@@ -985,12 +996,14 @@ class DatabaseBackend:
     def _score_params() -> list:
         return [time.time()]
 
-    def _hits(self, cursor, engine: Dialect, ids: list[int], groups: Groups) -> list[Hit]:
-        if not ids:
+    def _hits(
+        self, cursor, engine: Dialect, records: list[IndexedRecord], groups: Groups
+    ) -> list[Hit]:
+        if not records:
             return []
-        records = IndexedRecord.objects.in_bulk(ids)
+        ids = [record.pk for record in records]
         marked = engine.highlights(cursor, ids, groups) if groups else {}
-        return [_hit(records[pk], marked.get(pk)) for pk in ids if pk in records]
+        return [_hit(record, marked.get(record.pk)) for record in records]
 
     def suggest(self, prefix: str, audience: Audience, limit: int = 8) -> list[Hit]:
         typed = words(prefix)[-6:]
@@ -1003,23 +1016,24 @@ class DatabaseBackend:
         where = _joined([matched, audience_clause(audience)])
         with connection.cursor() as cursor:
             # Best first: endorsed, then most used, then newest.
-            cursor.execute(
-                f"SELECT e.id FROM search_indexed_record e WHERE {where.sql} "
+            records = _records(
+                f"SELECT {WHOLE_RECORD} FROM search_indexed_record e WHERE {where.sql} "
                 "ORDER BY e.endorsed DESC, e.downloads DESC, e.published_ts DESC, e.key "
                 "LIMIT %s",  # nosec B608: values bound as %s
                 [*where.params, limit],
             )
-            ids = [row[0] for row in cursor.fetchall()]
             groups = [[(word,)] for word in typed]
-            return self._hits(cursor, engine, ids, groups)
+            return self._hits(cursor, engine, records, groups)
 
     def more_like_this(self, key: str, audience: Audience, limit: int = 5) -> list[Hit]:
-        record = IndexedRecord.objects.filter(key=key).only("id").first()
-        if record is None or limit <= 0:
+        if limit <= 0:
             return []
         engine = dialect()
         with connection.cursor() as cursor:
-            text = engine.like_text(cursor, record.id)
+            found = engine.like_text(cursor, key)
+            if found is None:
+                return []
+            record_id, text = found
             terms = _distinctive(text)
             if not terms:
                 return []
@@ -1029,17 +1043,24 @@ class DatabaseBackend:
                     match,
                     audience_clause(audience),
                     Clause("e.kind = %s", [RESOURCE]),
-                    Clause("e.id <> %s", [record.id]),
+                    Clause("e.id <> %s", [record_id]),
                 ]
             )
-            cursor.execute(
-                f"SELECT e.id, {self._score(engine)} AS score FROM search_indexed_record e "
-                f"{join} WHERE {where.sql} "
+            records = _records(
+                f"SELECT {WHOLE_RECORD}, {self._score(engine)} AS score "
+                f"FROM search_indexed_record e {join} WHERE {where.sql} "
                 "ORDER BY score DESC, e.key LIMIT %s",  # nosec B608: values bound as %s
                 [*self._score_params(), *where.params, limit],
             )
-            ids = [row[0] for row in cursor.fetchall()]
-            return self._hits(cursor, engine, ids, [])
+            return self._hits(cursor, engine, records, [])
+
+
+# The record's own columns, so that a ranking query returns whole records (no second query).
+WHOLE_RECORD = ", ".join(f"e.{field.column}" for field in IndexedRecord._meta.concrete_fields)
+
+
+def _records(sql: str, params: list) -> list[IndexedRecord]:
+    return list(IndexedRecord.objects.raw(sql, params))
 
 
 def _distinctive(text: dict[str, str]) -> list[str]:

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.core.validators import RegexValidator
 from django.db import models
@@ -15,6 +16,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from cms.blocks import BodyBlock, PracticeExampleBlock
+from cms.navigation import CACHE_SECONDS
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Give a colour as # and six hex digits.")
 academic_year_format = RegexValidator(
@@ -49,11 +51,31 @@ class TrustBranding(BaseGenericSetting):
         FieldPanel("accent_colour"),
     ]
 
+    # Cached with its logo: every page's header shows both.
+    select_related = ["logo"]
+
     class Meta:
         verbose_name = "trust branding"
 
     def __str__(self) -> str:
         return self.trust_name
+
+    @classmethod
+    def load(cls, request_or_site=None) -> "TrustBranding":
+        """The branding every page's header reads, from the cache: saving it forgets the
+        cached copy in this worker at once, and in the others within CACHE_SECONDS."""
+        found = cache.get(BRANDING_CACHE_KEY)
+        if found is None:
+            found = super().load(request_or_site)
+            cache.set(BRANDING_CACHE_KEY, found, CACHE_SECONDS)
+        return found
+
+
+BRANDING_CACHE_KEY = "cms:trust-branding"
+
+
+def forget_branding(**kwargs) -> None:
+    cache.delete(BRANDING_CACHE_KEY)
 
 
 class HomePage(Page):

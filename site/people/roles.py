@@ -4,6 +4,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q, Value
 
 
 class Role(StrEnum):
@@ -144,15 +145,39 @@ def sync_roles_after_migrate(*, app_config, **kwargs) -> None:
 CENTRAL_ROLES = {Role.CENTRAL_TEAM.value, Role.TRUST_ADMIN.value}
 
 
+# Marks a role's row among permission rows in load_access's one query: no app label is empty.
+_ROLE_ROW = ""
+
+
+def load_access(person) -> None:
+    """Read what the person may do, their own and their roles' permissions and their role
+    names, in one query, and keep both on the person object for the rest of the request:
+    every page asks for permissions (the header) and many for roles."""
+    permissions = Permission.objects.all()
+    if not person.is_superuser:
+        permissions = permissions.filter(Q(user=person) | Q(group__user=person))
+    roles = Group.objects.filter(user=person).values_list(Value(_ROLE_ROW), "name")
+    rows = (
+        permissions.order_by()
+        .values_list("content_type__app_label", "codename")
+        .union(roles.order_by())
+    )
+    person._perm_cache = set()
+    person._role_names = set()
+    for app_label, name in rows:
+        if app_label == _ROLE_ROW:
+            person._role_names.add(name)
+        else:
+            person._perm_cache.add(f"{app_label}.{name}")
+
+
 def role_names(person) -> set[str]:
     """The person's role names, read once per person object."""
     if not getattr(person, "is_authenticated", False):
         return set()
-    cached = getattr(person, "_role_names", None)
-    if cached is None:
-        cached = set(person.groups.values_list("name", flat=True))
-        person._role_names = cached
-    return cached
+    if getattr(person, "_role_names", None) is None:
+        load_access(person)
+    return person._role_names
 
 
 def is_central(person) -> bool:

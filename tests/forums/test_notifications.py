@@ -5,6 +5,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forums import services
@@ -429,6 +430,32 @@ def test_the_bell_in_the_header_shows_the_unread_count(staff_client, primary_tea
 
     assert '<span data-bell-number>4</span><span class="visually-hidden"> unread</span>' in html
     assert "js/bell.js" in html
+
+
+def test_the_bells_count_comes_with_the_signed_in_person_in_one_query(
+    staff_client, primary_teacher
+):
+    make_notifications(primary_teacher, 3)
+    other = PersonFactory()
+    make_notifications(other, 2)
+
+    with CaptureQueriesContext(connection) as captured:
+        html = staff_client.get(reverse("forums:index")).content.decode()
+
+    assert '<span data-bell-number>3</span><span class="visually-hidden"> unread</span>' in html
+    counting = [query["sql"] for query in captured if "forums_notification" in query["sql"]]
+    assert len(counting) == 1
+    assert "people_person" in counting[0]
+
+
+def test_after_marking_all_read_the_bell_shows_none(staff_client, primary_teacher):
+    make_notifications(primary_teacher, 2)
+
+    response = staff_client.post(reverse("forums:notifications_mark_all_read"), follow=True)
+
+    html = response.content.decode()
+    assert '<span data-bell-number>0</span><span class="visually-hidden"> unread</span>' in html
+    assert "data-bell-count hidden" in html
 
 
 def test_signed_out_visitors_see_no_bell(client):

@@ -168,3 +168,39 @@ def test_the_permission_matrix(client, visibility, who, action):
         assert [m.level_tag for m in messages] == ["error"], messages
         assert snapshot(scene.network) == before
         assert scene.network.memberships.filter(person=person).exists() == was_member
+
+
+def test_a_persons_memberships_are_read_once_for_every_network_and_their_searches(
+    django_assert_num_queries,
+):
+    from networks.permissions import is_lead, is_member
+    from people.models import Person
+    from search.records import audience_of
+
+    person = PersonFactory()
+    maths, english, science = NetworkFactory(), NetworkFactory(), NetworkFactory()
+    MembershipFactory(person=person, network=maths, role=Membership.Role.LEAD)
+    MembershipFactory(person=person, network=english)
+    fresh = Person.objects.get(pk=person.pk)
+    fresh._role_names = set()  # their roles are read with their permissions, elsewhere
+
+    with django_assert_num_queries(1):
+        assert is_lead(fresh, maths)
+        assert is_member(fresh, english) and not is_lead(fresh, english)
+        assert not is_member(fresh, science)
+        audience = audience_of(fresh)
+
+    assert f"network:{maths.pk}" in audience and f"network:{english.pk}" in audience
+    assert f"network:{science.pk}" not in audience
+
+
+def test_joining_is_seen_by_the_same_person_object_at_once():
+    from networks import services
+    from networks.permissions import is_member
+
+    person, network = PersonFactory(), NetworkFactory()
+    assert not is_member(person, network)
+
+    services.membership_join(person=person, network=network)
+
+    assert is_member(person, network)

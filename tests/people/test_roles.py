@@ -2,7 +2,14 @@ import pytest
 from django.contrib.auth.models import Group
 from wagtail.models import GroupApprovalTask, GroupPagePermission, Page
 
-from people.roles import PAGE_PERMISSIONS, ROLE_PERMISSIONS, Role, _permissions, sync_roles
+from people.roles import (
+    PAGE_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Role,
+    _permissions,
+    role_names,
+    sync_roles,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +78,7 @@ def _django_permissions(person) -> set[str]:
 
 
 @pytest.mark.parametrize("kind", ["staff", "central_team", "direct", "superuser", "inactive"])
-def test_a_persons_permissions_are_read_in_one_query_and_match_djangos(
+def test_a_persons_permissions_and_roles_are_read_in_one_query_and_match_djangos(
     kind, django_assert_num_queries
 ):
     from django.contrib.auth.models import Permission
@@ -90,11 +97,44 @@ def test_a_persons_permissions_are_read_in_one_query_and_match_djangos(
     with django_assert_num_queries(0 if kind == "inactive" else 1):
         found = PasswordBackend().get_all_permissions(fresh)
         PasswordBackend().get_all_permissions(fresh)  # the second ask is cached
+        if kind != "inactive":
+            roles = role_names(fresh)  # read with the permissions
 
     assert found == _django_permissions(person)
+    if kind != "inactive":
+        assert roles == set(person.groups.values_list("name", flat=True)) >= {role.value}
     if kind == "inactive":
         assert found == set()
     if kind in {"central_team", "superuser"}:
         assert "wagtailadmin.access_admin" in found
     if kind == "direct":
         assert "admin.view_logentry" in found
+
+
+def test_role_names_asked_first_also_read_the_permissions(django_assert_num_queries):
+    from people.backends import PasswordBackend
+    from people.models import Person
+    from tests.factories import PersonFactory
+
+    person = PersonFactory()
+    person.groups.add(Group.objects.get(name=Role.CENTRAL_TEAM.value))
+    fresh = Person.objects.get(pk=person.pk)
+
+    with django_assert_num_queries(1):
+        roles = role_names(fresh)
+        permissions = PasswordBackend().get_all_permissions(fresh)
+
+    assert Role.CENTRAL_TEAM.value in roles
+    assert roles == set(person.groups.values_list("name", flat=True))
+    assert permissions == _django_permissions(person)
+
+
+def test_a_person_without_roles_or_permissions_has_none():
+    from people.models import Person
+    from tests.factories import PersonFactory
+
+    fresh = Person.objects.get(pk=PersonFactory().pk)
+    fresh.groups.clear()
+
+    assert role_names(fresh) == set()
+    assert fresh.get_all_permissions() == set()
