@@ -566,10 +566,14 @@ def main() -> None:
             "data": {
                 "resources": counts["resources"],
                 "published_resources": indexed,
+                # None where every answer was stopped at the budget (Wagtail's, at full size).
                 "matches_median": {
-                    name: int(statistics.median(found)) for name, found in totals.items()
+                    name: int(statistics.median(found)) if found else None
+                    for name, found in totals.items()
                 },
-                "matches_max": {name: max(found) for name, found in totals.items()},
+                "matches_max": {
+                    name: max(found) if found else None for name, found in totals.items()
+                },
             },
             "seed_s": round(seeded_s, 1),
         },
