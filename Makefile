@@ -45,7 +45,7 @@ static: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/uvicorn config.asgi:application --app-dir site --host $(HOST) --port $(PORT) \
 		--workers $${WEB_CONCURRENCY:-2} --proxy-headers --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}" \
-		--no-server-header
+		--no-server-header --ws-per-message-deflate "$${WS_COMPRESSION:-false}"
 
 # Background tasks from the database queue, and scheduled publishing once a minute.
 worker: $(VENV)/.installed

@@ -4,7 +4,8 @@ One asyncio protocol per connection, no task per socket and no per-message JSON 
 thousand sockets in one process on a 2-core machine, a full client library costs more CPU per
 message than the server does, and that time would show up as "latency". The same client reads
 both Staffroom and the floor, so the ratio stays fair. It answers pings (servers ping idle
-sockets) and closes; it never offers compression (see docs/benchmarks.md).
+sockets) and closes. It offers compression only when asked (`compression=True`, as browsers
+do, for the idle-memory figure): it cannot read compressed messages, only hold the socket.
 """
 
 import asyncio
@@ -32,10 +33,14 @@ class WebsocketClient(asyncio.Protocol):
     """Records when each `post.created` frame arrived, keyed by post id (wall clock, so it
     compares with times other processes on this machine log)."""
 
-    def __init__(self, host: str, port: int, path: str, cookie: str, origin: str) -> None:
+    def __init__(
+        self, host: str, port: int, path: str, cookie: str, origin: str, compression=False
+    ) -> None:
         loop = asyncio.get_running_loop()
         self.host, self.port, self.path = host, port, path
         self.cookie, self.origin = cookie, origin
+        self.compression = compression
+        self.compressed = False  # whether the server agreed to compress
         self.opened: asyncio.Future[None] = loop.create_future()
         self.closed: asyncio.Future[None] = loop.create_future()
         self.arrivals: dict[int, float] = {}
@@ -49,11 +54,14 @@ class WebsocketClient(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
         key = base64.b64encode(os.urandom(16)).decode()
+        # What Chromium and Firefox offer.
+        offer = "permessage-deflate; client_max_window_bits" if self.compression else ""
         request = (
             f"GET {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             "Upgrade: websocket\r\nConnection: Upgrade\r\n"
             f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
-            f"Origin: {self.origin}\r\nCookie: {self.cookie}\r\n\r\n"
+            + (f"Sec-WebSocket-Extensions: {offer}\r\n" if offer else "")
+            + f"Origin: {self.origin}\r\nCookie: {self.cookie}\r\n\r\n"
         )
         transport.write(request.encode())  # type: ignore[attr-defined]
 
@@ -75,6 +83,7 @@ class WebsocketClient(asyncio.Protocol):
                 self.opened.set_exception(HandshakeRefused(status.decode(errors="replace")))
                 self.transport.close()
                 return
+            self.compressed = b"permessage-deflate" in bytes(self._buffer[:end]).lower()
             del self._buffer[: end + 4]
             self._open = True
             self.opened.set_result(None)
@@ -131,7 +140,13 @@ class WebsocketClient(asyncio.Protocol):
 
 
 async def open_clients(
-    port: int, path: str, cookies: list[str], *, concurrency: int = 64, timeout: float = 60
+    port: int,
+    path: str,
+    cookies: list[str],
+    *,
+    concurrency: int = 64,
+    timeout: float = 60,
+    compression: bool = False,
 ) -> list[WebsocketClient]:
     """Open one socket per cookie, a few at a time (the server checks each against the
     database), and return them once every handshake has been answered."""
@@ -141,7 +156,7 @@ async def open_clients(
 
     async def one(cookie: str) -> WebsocketClient:
         async with gate:
-            client = WebsocketClient("127.0.0.1", port, path, cookie, origin)
+            client = WebsocketClient("127.0.0.1", port, path, cookie, origin, compression)
             await loop.create_connection(lambda: client, "127.0.0.1", port)
             await asyncio.wait_for(asyncio.shield(client.opened), timeout)
             return client

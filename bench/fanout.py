@@ -209,6 +209,7 @@ def launch_staffroom(name: str, redis_url: str = "") -> Server:
     command = [
         sys.executable, "-m", "uvicorn", "bench._fanout_asgi:application",
         "--host", "127.0.0.1", "--port", str(port), "--no-server-header",
+        "--ws-per-message-deflate", os.environ.get("WS_COMPRESSION", "false"),
         "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     log_path = WORKDIR / f"server-{name}.log"
@@ -398,23 +399,26 @@ async def floor_round(
         await asyncio.sleep(0.3)
 
 
-async def _open_each(port: int, path: str, cookies: list[str]) -> tuple[list, int]:
+async def _open_each(
+    port: int, path: str, cookies: list[str], compression: bool = False
+) -> tuple[list, int]:
     """The sockets that opened, and how many handshakes were refused: on a very busy machine
     a few are (HTTP 500), and one refusal should not lose the whole figure."""
     gate = asyncio.Semaphore(64)
 
     async def one(cookie: str) -> list[WebsocketClient]:
         async with gate:
-            return await open_clients(port, path, [cookie], concurrency=1)
+            return await open_clients(port, path, [cookie], concurrency=1, compression=compression)
 
     results = await asyncio.gather(*(one(cookie) for cookie in cookies), return_exceptions=True)
     opened = [result[0] for result in results if isinstance(result, list)]
     return opened, len(results) - len(opened)
 
 
-async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
+async def idle_memory(server: Server, seed: Seed, sockets: int, compression: bool = False) -> dict:
     """Resident memory of a server that has served nothing yet, before and after `sockets`
-    idle thread pages."""
+    idle thread pages; with `compression`, sockets that offer per-message compression as
+    browsers do (the server then keeps a compressor and a decompressor for each)."""
     port, process = server.port, server.process
     path = f"/ws/threads/{seed.thread_id}/"
     sessions = seed.reader_sessions
@@ -428,7 +432,7 @@ async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
         await asyncio.sleep(1)
         before = _procs.rss_kib(process.pid)
         opened = time.perf_counter()
-        clients, refused = await _open_each(port, path, cookies)
+        clients, refused = await _open_each(port, path, cookies, compression)
         open_s = time.perf_counter() - opened
         await asyncio.sleep(1 + sockets / 1000)  # let the allocator settle
         after = _procs.rss_kib(process.pid)
@@ -443,6 +447,8 @@ async def idle_memory(server: Server, seed: Seed, sockets: int) -> dict:
             "open_all_s": round(open_s, 1),
             "layer": "memory",
             "workers": 1,
+            "compression_offered": compression,
+            "compression_agreed": sum(1 for client in clients if client.compressed),
         }
     finally:
         await close_clients(clients)
@@ -637,7 +643,7 @@ async def run(args) -> dict:
     idle = None
     if idle_server is not None:
         log(f"idle: {args.idle} sockets on one fresh server")
-        idle = await idle_memory(idle_server, seed, args.idle)
+        idle = await idle_memory(idle_server, seed, args.idle, args.idle_compression)
         log(f"  {idle['kib_per_connection']} KiB per connection")
 
     conditions = {
@@ -708,6 +714,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--interval", type=float, help="seconds between replies")
     parser.add_argument("--layers", default="memory,redis", help="memory, redis or both")
     parser.add_argument("--idle", type=int, help="idle sockets (0 to skip)")
+    parser.add_argument(
+        "--idle-compression",
+        action="store_true",
+        help="idle sockets offer per-message compression, as browsers do",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the plain broadcast")
     parser.add_argument("--keep-logs", metavar="FOLDER", help="copy the servers' logs here")
     parser.add_argument(

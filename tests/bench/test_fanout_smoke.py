@@ -4,6 +4,8 @@ describes. The figures themselves are not asserted: they depend on the machine."
 
 import sys
 
+import pytest
+
 from tests.bench.running import run_bench
 
 
@@ -47,3 +49,24 @@ def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
     assert memory["goal"] == "p95 within 3x the floor, nothing lost"
     assert memory["met"] is (latency["p95_ms"] <= 3 * floor["save_to_arrival_ms"]["p95_ms"])
     assert memory["conditions"]["lost"] == 0
+
+
+@pytest.mark.parametrize(
+    ("setting", "agreed"),
+    [({"WS_COMPRESSION": "false"}, 0), ({"WS_COMPRESSION": "true"}, 10)],
+    ids=["declined as make serve does", "agreed with WS_COMPRESSION=true"],
+)
+def test_idle_sockets_offer_compression_as_browsers_do(setting: dict, agreed: int) -> None:
+    report = run_bench(
+        "bench.fanout", "--clients", "2", "--posts", "1", "--interval", "0.2",
+        "--layers", "memory", "--no-floor", "--idle", "10", "--idle-compression",
+        "--fast-schema",
+        timeout=240,
+        **setting,
+    )  # fmt: skip
+
+    idle = report["idle"]
+    assert (idle["sockets"], idle["still_open"], idle["refused_handshakes"]) == (10, 10, 0)
+    assert idle["compression_offered"] is True
+    assert idle["compression_agreed"] == agreed
+    assert idle["rss_after_kib"] > 0
