@@ -41,6 +41,8 @@ def section_urls() -> dict[str, str]:
 
 def breadcrumbs(page: Page) -> list[Crumb]:
     """The way down to this page from the home page, the home page named "Home"."""
+    if page.pk is None:  # a new page's preview: nothing to file it under
+        return _read_breadcrumbs(page)
     return _remembered(f"crumbs:{page.pk}", lambda: _read_breadcrumbs(page))
 
 

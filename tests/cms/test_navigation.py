@@ -91,3 +91,18 @@ def test_saving_the_branding_changes_every_page_at_once(staff_client, django_ass
     html = staff_client.get("/resources/").text
     assert "Downs and Weald Trust" in html
     assert "Weald Valley Learning Trust" not in html
+
+
+def test_a_new_pages_preview_gets_its_own_breadcrumbs_never_a_cached_ones(trust_pages):
+    from cms.models import NewsPage, PrinciplePage
+
+    def unsaved(model, parent: Page) -> Page:
+        # As Wagtail's preview of a page being created places it: under its parent, no id.
+        return model(title="Draft", slug="draft", depth=parent.depth + 1, path=parent.path + "ZZZZ")
+
+    news, principles = trust_pages["news_index"], trust_pages["principle_index"]
+    assert crumbs(unsaved(NewsPage, news)) == [("Home", "/"), ("News", "/news/")]
+    assert crumbs(unsaved(PrinciplePage, principles)) == [
+        ("Home", "/"),
+        ("Our principles", "/principles/"),
+    ]
