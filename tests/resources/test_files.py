@@ -69,14 +69,17 @@ def test_only_people_who_may_edit_the_resource_may_add_files(resource):
 
 
 def test_the_same_file_twice_in_one_resource_is_refused(resource, primary_teacher, media_root):
+    same = filemakers.pdf(TEXT)  # the same bytes: a PDF carries its creation time
     file_add(
-        resource=resource, uploaded_file=filemakers.uploaded("pdf", TEXT), person=primary_teacher
+        resource=resource,
+        uploaded_file=filemakers.uploaded("pdf", content=same),
+        person=primary_teacher,
     )
 
     with pytest.raises(UploadRejected, match="already in this resource, as “fractions.pdf”"):
         file_add(
             resource=resource,
-            uploaded_file=filemakers.uploaded("pdf", TEXT, name="copy.pdf"),
+            uploaded_file=filemakers.uploaded("pdf", content=same, name="copy.pdf"),
             person=primary_teacher,
         )
     assert ResourceFile.objects.count() == 1
@@ -232,9 +235,12 @@ def test_a_corrupt_pdf_is_saved_with_a_notice_on_the_resource_page(
 
 
 def test_a_duplicate_file_in_the_same_resource_is_refused_on_the_page(staff_client, resource):
-    _upload(staff_client, resource, filemakers.uploaded("pdf", TEXT))
+    # The same bytes twice: a PDF carries its creation time, to the second.
+    same = filemakers.pdf(TEXT)
+    _upload(staff_client, resource, filemakers.uploaded("pdf", content=same))
 
-    response = _upload(staff_client, resource, filemakers.uploaded("pdf", TEXT, name="again.pdf"))
+    again = filemakers.uploaded("pdf", content=same, name="again.pdf")
+    response = _upload(staff_client, resource, again)
 
     assert response.status_code == 400
     assert "This file is already in this resource" in response.content.decode()
