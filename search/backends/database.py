@@ -286,12 +286,25 @@ class Dialect:
         """Per id: the title, the body snippet and the summary snippet, with markers."""
         raise NotImplementedError
 
+    # Where a record's words are kept, joined to the record `e` as `t`.
+    LIKE_TEXT_JOIN = ""
+
     def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
         """The record's id and the words more_like_this picks from, or None if not indexed."""
-        raise NotImplementedError
+        cursor.execute(
+            f"SELECT e.id, {LIKE_COLUMNS} "  # nosec B608: values bound as %s
+            f"FROM search_indexed_record e {self.LIKE_TEXT_JOIN} WHERE e.key = %s",
+            [key],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        fields = ("title", "tags", "summary", "curriculum")
+        return row[0], {field: value or "" for field, value in zip(fields, row[1:], strict=True)}
 
 
 class SqliteDialect(Dialect):
+    LIKE_TEXT_JOIN = f"LEFT JOIN {TEXT_TABLE} t ON t.rowid = e.id"
     # bm25 column weights, in the table's column order: title, summary, tags, curriculum,
     # body, author. A title match outweighs any number of body mentions of a word.
     WEIGHTS = "10.0, 4.0, 4.0, 3.0, 1.0, 0.5"
@@ -393,17 +406,9 @@ class SqliteDialect(Dialect):
         )
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
-    def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
-        cursor.execute(
-            f"SELECT e.id, {LIKE_COLUMNS} "  # nosec B608: values bound as %s
-            f"FROM search_indexed_record e LEFT JOIN {TEXT_TABLE} t ON t.rowid = e.id "
-            "WHERE e.key = %s",
-            [key],
-        )
-        return _like_row(cursor.fetchone())
-
 
 class PostgresDialect(Dialect):
+    LIKE_TEXT_JOIN = f"LEFT JOIN {DISPLAY_TABLE} t ON t.id = e.id"
     HEADLINE = (
         f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
         'MaxFragments=2, FragmentDelimiter=" … "'
@@ -541,25 +546,9 @@ class PostgresDialect(Dialect):
         )
         return {row[0]: tuple(row[1:]) for row in cursor.fetchall()}
 
-    def like_text(self, cursor, key: str) -> tuple[int, dict[str, str]] | None:
-        cursor.execute(
-            f"SELECT e.id, {LIKE_COLUMNS} "  # nosec B608: values bound as %s
-            f"FROM search_indexed_record e LEFT JOIN {DISPLAY_TABLE} t ON t.id = e.id "
-            "WHERE e.key = %s",
-            [key],
-        )
-        return _like_row(cursor.fetchone())
-
 
 # The words more_like_this picks from, from the text table `t`.
 LIKE_COLUMNS = "t.title, t.tags, t.summary, t.curriculum"
-
-
-def _like_row(row: tuple | None) -> tuple[int, dict[str, str]] | None:
-    if row is None:
-        return None
-    fields = ("title", "tags", "summary", "curriculum")
-    return row[0], {field: value or "" for field, value in zip(fields, row[1:], strict=True)}
 
 
 def _lock_bucket(key: str) -> int:
