@@ -197,3 +197,54 @@ def test_on_postgresql_a_record_leaves_its_words_and_display_text_together(backe
     assert rows() == (1, 1)
     backend.rebuild([record(3, "Photosynthesis")])
     assert rows() == (1, 1)
+
+
+def related(backend: DatabaseBackend, pk: int, limit: int = 10) -> list[int]:
+    return [hit.pk for hit in backend.more_like_this(f"resource:{pk}", None, limit)]
+
+
+def test_related_resources_share_a_topic_not_only_a_year_group(backend, db):
+    year_9 = {"year_groups": ("y9",), "key_stages": ("ks3",), "curriculum": "Year 9 Y9 KS3"}
+    backend.index(
+        [
+            record(1, "Normans: knowledge organiser for Year 9", **year_9),
+            record(2, "Photosynthesis quiz for Year 9", **year_9),
+            record(3, "Normans: castles worksheet", year_groups=("y4",), key_stages=("ks2",)),
+        ]
+    )
+    assert related(backend, 1) == [3]
+
+
+def test_related_resources_in_the_same_key_stage_come_first(backend, db):
+    backend.index(
+        [
+            record(1, "Normans castles", key_stages=("ks3",)),
+            # Newer and otherwise the same: only the key stage tells them apart.
+            record(2, "Normans castles", key_stages=("ks2",)),
+            record(3, "Normans castles", key_stages=("ks3", "ks4")),
+        ]
+    )
+    assert related(backend, 1) == [3, 2]
+
+
+def test_a_passing_mention_in_a_file_does_not_make_a_resource_related(backend, db):
+    backend.index(
+        [
+            record(1, "Normans castles"),
+            record(2, "Cold war timeline", body="Unlike the Normans castles of 1066…"),
+            record(3, "Castles of Wales", summary="Built after the Normans."),
+        ]
+    )
+    assert related(backend, 1) == [3]
+
+
+def test_related_resources_are_ranked_among_the_newest_that_share_a_word(backend, db, monkeypatch):
+    # Ranking every match of a common word costs too much in a big trust: a bounded window
+    # of the newest readable matches is ranked instead.
+    monkeypatch.setattr("search.backends.database.LIKE_WINDOW", 2)
+    backend.index([record(1, "Fractions wall", tags=("fractions", "wall"))])
+    backend.index([record(2, "Fractions wall display", tags=("fractions", "wall"))])
+    backend.index([record(pk, "Fractions") for pk in (3, 4)])
+    assert sorted(related(backend, 1)) == [3, 4]
+    monkeypatch.setattr("search.backends.database.LIKE_WINDOW", 10)
+    assert related(backend, 1)[0] == 2
