@@ -532,6 +532,8 @@ class _Loader:
         self.resource_author: dict[int, int] = {}
         self.resource_published: dict[int, datetime] = {}
         rows = []
+        # The last resource shared in each network: some later ones adapt it.
+        latest_in: dict[int, int] = {}
         for offset, pk in enumerate(self.resource_ids):
             rng = self.rng
             network = self._popular_network()
@@ -554,6 +556,11 @@ class _Loader:
             self.resource_author[pk] = author
             self.resource_published[pk] = created
             title = f"{topic.capitalize()}: {label} for {YearGroup(years[0]).label}"
+            # 4% adapt the network's last published resource. With none, the database's
+            # statistics said a source has every row as adaptations, and its plans followed.
+            adapts = latest_in.get(network) if rng.random() < 0.04 else None
+            if status == "published":
+                latest_in[network] = pk
             rows.append(
                 Resource(
                     pk=pk,
@@ -571,6 +578,7 @@ class _Loader:
                     author_id=author,
                     school_id=self.person_school[author],
                     status=status,
+                    adapted_from_id=adapts,
                     endorsed_at=created + timedelta(days=2) if rng.random() < 0.05 else None,
                     download_count=int(rng.paretovariate(1.2)) - 1,
                     created_at=created,

@@ -79,6 +79,18 @@ def test_staff_have_roles_in_sensible_proportions_and_belong_to_networks(trust) 
     assert led.count() == MINIMUM["networks"]
 
 
+def test_some_resources_adapt_an_earlier_published_one_in_their_network(trust) -> None:
+    adaptations = Resource.objects.filter(adapted_from__isnull=False).select_related(
+        "adapted_from"
+    )
+    assert 0 < adaptations.count() < Resource.objects.count() // 10
+    for adaptation in adaptations:
+        source = adaptation.adapted_from
+        assert source.pk < adaptation.pk
+        assert source.network_id == adaptation.network_id
+        assert source.status == Resource.Status.PUBLISHED
+
+
 def test_every_thread_s_counters_match_its_posts(trust) -> None:
     threads = Thread.objects.annotate(
         posts_n=Count("posts"), latest=Max("posts__created_at"), newest=Max("posts__revision")
