@@ -89,6 +89,9 @@ SAME_KEY_STAGE = (
 # Only the newest resources sharing a word (that the reader may see) are ranked: ranking
 # every match of a common word cost 300 ms at 100,000 resources.
 LIKE_WINDOW = 2_000
+# A search ranked by relevance ranks at most this many of its newest matches together (see
+# DatabaseBackend._tiers).
+RANK_TIER = 5_000
 # Up to this many passing ids, PostgreSQL's page query names them (PostgresDialect.only).
 ONLY_IDS_UP_TO = 20_000
 STOP_WORDS = frozenset(
@@ -913,9 +916,13 @@ class DatabaseBackend:
         }
         with connection.cursor() as cursor:
             total, facets, passing = self._facets(cursor, engine, groups, audience, request.filters)
-            only = engine.only(passing)
-            where = _joined([text, only]) if only else _joined([base, *chosen.values()])
-            records = self._page(cursor, engine, request, groups, join, where) if total else []
+            records: list[IndexedRecord] = []
+            for ids, tier, offset, limit in self._tiers(engine, request, groups, passing):
+                only = engine.only(ids)
+                where = _joined([text, only] if only else [base, *chosen.values()])
+                if tier is not None:
+                    where = _joined([where, tier])
+                records += self._page(cursor, engine, request, groups, join, where, offset, limit)
             hits = self._hits(cursor, engine, records, groups)
         return SearchResults(
             hits=hits,
@@ -977,6 +984,31 @@ class DatabaseBackend:
         }
         return len(passing), facets, passing
 
+    @staticmethod
+    def _tiers(
+        engine: Dialect, request: SearchRequest, groups: Groups, passing: np.ndarray
+    ) -> list[tuple[np.ndarray, Clause | None, int, int]]:
+        """The parts of the page: (ids, the part of the index they are in, offset, limit).
+        Ranking every match of a word on most records cost most of a search in a big trust,
+        so beyond RANK_TIER matches the newest RANK_TIER are ranked first, then the older
+        ones after them: each part in one query, counts and facets untouched."""
+        offset, size = max(0, request.offset), max(1, request.page_size)
+        if not passing.size:
+            return []
+        ranked = bool(groups) and request.sort not in ("newest", "downloads")
+        if not ranked or len(passing) <= RANK_TIER:
+            return [(passing, None, offset, size)]
+        boundary = int(passing[-RANK_TIER])  # ids are in the order records were indexed
+        parts = []
+        if offset < RANK_TIER:
+            newest = Clause(f"{engine.NEWEST_MATCH} >= %s", [boundary])
+            parts.append((passing[-RANK_TIER:], newest, offset, min(size, RANK_TIER - offset)))
+        if offset + size > RANK_TIER:
+            older = Clause(f"{engine.NEWEST_MATCH} < %s", [boundary])
+            start = max(offset, RANK_TIER)
+            parts.append((passing[:-RANK_TIER], older, start - RANK_TIER, offset + size - start))
+        return parts
+
     def _page(
         self,
         cursor,
@@ -985,6 +1017,8 @@ class DatabaseBackend:
         groups: Groups,
         join: str,
         where: Clause,
+        offset: int,
+        limit: int,
     ) -> list[IndexedRecord]:
         if groups and request.sort not in ("newest", "downloads"):
             score, order = self._score(engine), "score DESC, e.key"
@@ -997,12 +1031,7 @@ class DatabaseBackend:
             f"SELECT {WHOLE_RECORD}, {score} AS score FROM search_indexed_record e {join} "
             f"WHERE {where.sql} ORDER BY {order} "
             "LIMIT %s OFFSET %s",  # nosec B608: values bound as %s
-            [
-                *(self._score_params() if score != "0" else []),
-                *where.params,
-                max(1, request.page_size),
-                max(0, request.offset),
-            ],
+            [*(self._score_params() if score != "0" else []), *where.params, limit, offset],
         )
 
     def _score(self, engine: Dialect) -> str:

@@ -80,9 +80,7 @@ def test_staff_have_roles_in_sensible_proportions_and_belong_to_networks(trust) 
 
 
 def test_some_resources_adapt_an_earlier_published_one_in_their_network(trust) -> None:
-    adaptations = Resource.objects.filter(adapted_from__isnull=False).select_related(
-        "adapted_from"
-    )
+    adaptations = Resource.objects.filter(adapted_from__isnull=False).select_related("adapted_from")
     assert 0 < adaptations.count() < Resource.objects.count() // 10
     for adaptation in adaptations:
         source = adaptation.adapted_from

@@ -248,3 +248,28 @@ def test_related_resources_are_ranked_among_the_newest_that_share_a_word(backend
     assert sorted(related(backend, 1)) == [3, 4]
     monkeypatch.setattr("search.backends.database.LIKE_WINDOW", 10)
     assert related(backend, 1)[0] == 2
+
+
+def test_beyond_the_tier_the_newest_matches_are_ranked_first_then_the_older(
+    backend, db, monkeypatch
+):
+    # Ranking every match of a word on most records cost most of a search in a big trust.
+    monkeypatch.setattr("search.backends.database.RANK_TIER", 3)
+    strong = "Fractions fractions fractions"
+    backend.index(
+        [record(pk, strong if pk % 2 else "Worksheet", body="fractions") for pk in range(1, 8)]
+    )
+    everything = backend.search(SearchRequest(terms=("fractions",), page_size=50), None)
+    order = [hit.pk for hit in everything.hits]
+    # The newest three (5 to 7) by relevance, then the older four by relevance; ties by key.
+    assert order == [5, 7, 6, 1, 3, 2, 4]
+    assert everything.total == 7
+    # Pages of two, one of them across the tiers' edge, give the same order without a gap.
+    paged = []
+    for page in (1, 2, 3, 4):
+        request = SearchRequest(terms=("fractions",), page=page, page_size=2)
+        paged += [hit.pk for hit in backend.search(request, None).hits]
+    assert paged == order
+    # Below the tier, every match is ranked together.
+    monkeypatch.setattr("search.backends.database.RANK_TIER", 10)
+    assert found(backend, "fractions") == [1, 3, 5, 7, 2, 4, 6]
