@@ -988,25 +988,33 @@ class DatabaseBackend:
     def _tiers(
         engine: Dialect, request: SearchRequest, groups: Groups, passing: np.ndarray
     ) -> list[tuple[np.ndarray, Clause | None, int, int]]:
-        """The parts of the page: (ids, the part of the index they are in, offset, limit).
+        """The parts of the page: (ids, the range of the words index they are in, offset, limit).
+
         Ranking every match of a word on most records cost most of a search in a big trust,
         so beyond RANK_TIER matches the newest RANK_TIER are ranked first, then the older
         ones after them: each part in one query, counts and facets untouched."""
         offset, size = max(0, request.offset), max(1, request.page_size)
         if not passing.size:
             return []
-        ranked = bool(groups) and request.sort not in ("newest", "downloads")
-        if not ranked or len(passing) <= RANK_TIER:
+        if not groups:
             return [(passing, None, offset, size)]
-        boundary = int(passing[-RANK_TIER])  # ids are in the order records were indexed
+
+        def span(ids: np.ndarray) -> Clause:
+            # Matches outside the passing ids' range cannot pass: the words index skips them
+            # (in a bench trust, every thread indexed after the resources a filter keeps).
+            return Clause(f"{engine.NEWEST_MATCH} BETWEEN %s AND %s", [int(ids[0]), int(ids[-1])])
+
+        ranked = request.sort not in ("newest", "downloads")
+        if not ranked or len(passing) <= RANK_TIER:
+            return [(passing, span(passing), offset, size)]
+        # Ids are in the order records were indexed.
+        newest, older = passing[-RANK_TIER:], passing[:-RANK_TIER]
         parts = []
         if offset < RANK_TIER:
-            newest = Clause(f"{engine.NEWEST_MATCH} >= %s", [boundary])
-            parts.append((passing[-RANK_TIER:], newest, offset, min(size, RANK_TIER - offset)))
+            parts.append((newest, span(newest), offset, min(size, RANK_TIER - offset)))
         if offset + size > RANK_TIER:
-            older = Clause(f"{engine.NEWEST_MATCH} < %s", [boundary])
             start = max(offset, RANK_TIER)
-            parts.append((passing[:-RANK_TIER], older, start - RANK_TIER, offset + size - start))
+            parts.append((older, span(older), start - RANK_TIER, offset + size - start))
         return parts
 
     def _page(
