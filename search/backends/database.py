@@ -324,13 +324,14 @@ class Dialect:
         text = {field: value or "" for field, value in zip(fields, row[2:], strict=True)}
         return row[0], row[1], text
 
-    # The text table's id, to read matches newest first (the order its index keeps).
-    NEWEST_MATCH = ""
+    # A match's id in the words table, joined to the record: ids go up in the order records
+    # were indexed, and the words index reads them in that order and seeks ranges of them.
+    TEXT_ID = ""
 
 
 class SqliteDialect(Dialect):
     LIKE_TEXT_JOIN = f"LEFT JOIN {TEXT_TABLE} t ON t.rowid = e.id"
-    NEWEST_MATCH = f"{TEXT_TABLE}.rowid"
+    TEXT_ID = f"{TEXT_TABLE}.rowid"
     # bm25 column weights, in the table's column order: title, summary, tags, curriculum,
     # body, author. A title match outweighs any number of body mentions of a word.
     WEIGHTS = "10.0, 4.0, 4.0, 3.0, 1.0, 0.5"
@@ -436,7 +437,7 @@ class SqliteDialect(Dialect):
 
 class PostgresDialect(Dialect):
     LIKE_TEXT_JOIN = f"LEFT JOIN {DISPLAY_TABLE} t ON t.id = e.id"
-    NEWEST_MATCH = "t.id"
+    TEXT_ID = "t.id"
     HEADLINE = (
         f"StartSel={START}, StopSel={STOP}, MaxWords={SNIPPET_WORDS}, MinWords=12, "
         'MaxFragments=2, FragmentDelimiter=" … "'
@@ -1002,10 +1003,9 @@ class DatabaseBackend:
         def span(ids: np.ndarray) -> Clause:
             # Matches outside the passing ids' range cannot pass: the words index skips them
             # (in a bench trust, every thread indexed after the resources a filter keeps).
-            return Clause(f"{engine.NEWEST_MATCH} BETWEEN %s AND %s", [int(ids[0]), int(ids[-1])])
+            return Clause(f"{engine.TEXT_ID} BETWEEN %s AND %s", [int(ids[0]), int(ids[-1])])
 
-        ranked = request.sort not in ("newest", "downloads")
-        if not ranked or len(passing) <= RANK_TIER:
+        if not _by_relevance(request, groups) or len(passing) <= RANK_TIER:
             return [(passing, span(passing), offset, size)]
         # Ids are in the order records were indexed.
         newest, older = passing[-RANK_TIER:], passing[:-RANK_TIER]
@@ -1028,7 +1028,7 @@ class DatabaseBackend:
         offset: int,
         limit: int,
     ) -> list[IndexedRecord]:
-        if groups and request.sort not in ("newest", "downloads"):
+        if _by_relevance(request, groups):
             score, order = self._score(engine), "score DESC, e.key"
         else:
             score = "0"
@@ -1109,7 +1109,7 @@ class DatabaseBackend:
             records = _records(
                 f"SELECT * FROM (SELECT {WHOLE_RECORD}, {score} AS score "
                 f"FROM search_indexed_record e {join} WHERE {where.sql} "
-                f"ORDER BY {engine.NEWEST_MATCH} DESC LIMIT %s) AS newest "
+                f"ORDER BY {engine.TEXT_ID} DESC LIMIT %s) AS newest "
                 "ORDER BY score DESC, key LIMIT %s",  # nosec B608: values bound as %s
                 [*self._score_params(), key_stages, *where.params, LIKE_WINDOW, limit],
             )
@@ -1118,6 +1118,11 @@ class DatabaseBackend:
 
 # The record's own columns, so that a ranking query returns whole records (no second query).
 WHOLE_RECORD = ", ".join(f"e.{field.column}" for field in IndexedRecord._meta.concrete_fields)
+
+
+def _by_relevance(request: SearchRequest, groups: Groups) -> bool:
+    """Whether the page is ordered by how well it matches (words asked, no other order)."""
+    return bool(groups) and request.sort not in ("newest", "downloads")
 
 
 def _records(sql: str, params: list) -> list[IndexedRecord]:
