@@ -290,6 +290,8 @@ def post_hide(*, post: Post, moderator, reason: str = "", identifies_pupil: bool
         preserved = safeguarding.post_preserve(post=post, hidden_by=moderator)
         fields += ["body", "body_html"]
         detail = {"identifies_pupil": True, "preserved": preserved.pk}
+    # Before the save, so readers' pages hear first (see announce_post_on_commit).
+    announce_post_on_commit(events.POST_UPDATED, post)
     # Saved (not updated) so search's post signal re-indexes the thread in both backends.
     post.save(update_fields=fields)
     bump_revision(post)
@@ -316,7 +318,6 @@ def post_hide(*, post: Post, moderator, reason: str = "", identifies_pupil: bool
             f"A moderator hid your post in “{post.thread.title}”. If you have questions, "
             "speak to your school's designated safeguarding lead.",
         )
-    announce_post_on_commit(events.POST_UPDATED, post.pk, post.thread_id)
     return post
 
 
@@ -353,6 +354,7 @@ def post_restore(*, post: Post, moderator, reason: str) -> Post:
         safeguarding.post_unpreserve(post=post, preserved=preserved, restored_by=moderator)
         fields += ["body", "body_html"]
         detail = {"identifies_pupil": True, "preserved": preserved.pk}
+    announce_post_on_commit(events.POST_UPDATED, post)  # before the save, as in post_hide
     post.save(update_fields=fields)
     bump_revision(post)
     _audit(
@@ -364,7 +366,6 @@ def post_restore(*, post: Post, moderator, reason: str) -> Post:
         detail=detail,
     )
     _tell_author(post, f"A moderator restored your post in “{post.thread.title}”.")
-    announce_post_on_commit(events.POST_UPDATED, post.pk, post.thread_id)
     return post
 
 

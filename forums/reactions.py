@@ -102,5 +102,5 @@ def reaction_toggle(*, post: Post, person, kind: str) -> bool:
         except IntegrityError:  # the same click twice at once: it is given either way
             pass
     services.bump_revision(post)
-    services.announce_post_on_commit(events.POST_UPDATED, post.pk, post.thread_id)
+    services.announce_post_on_commit(events.POST_UPDATED, post)
     return given

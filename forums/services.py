@@ -109,22 +109,28 @@ def bump_revision(post: Post) -> int:
     return revision
 
 
-def announce_post_on_commit(kind: str, post_id: int, thread_id: int) -> None:
-    """After commit, send the post's fresh fragment to the thread's live readers."""
+def announce_post_on_commit(kind: str, post: Post) -> None:
+    """After commit, send the post's fresh fragment to the thread's live readers.
+
+    Commit hooks run in the order they were registered, and saving a post registers the search
+    index's update (search.signals), which takes longer than the doorbell: so callers announce
+    before they save, and the post may not have its id yet (it is read at commit)."""
 
     def ring() -> None:
         # Fetched afresh so the fragment shows what was committed: author, quoted post and
         # reaction counts in one query.
         from forums import reactions  # reactions builds on this module
 
-        post = (
-            reactions.with_reaction_counts(Post.objects.filter(pk=post_id))
+        committed = (
+            reactions.with_reaction_counts(Post.objects.filter(pk=post.pk))
             .select_related("author", "quoted__author")
             .first()
         )
-        if post is None:
+        if committed is None:
             return
-        events.announce(events.thread_group(thread_id), events.post_event(kind, post))
+        events.announce(
+            events.thread_group(committed.thread_id), events.post_event(kind, committed)
+        )
 
     transaction.on_commit(ring)
 
@@ -224,7 +230,7 @@ def post_create(
         raise ForumActionRefused("You can only quote a post from the same thread.")
     check_may_post(author)
     now = timezone.now()
-    post = Post.objects.create(
+    post = Post(
         thread=thread,
         author=author,
         body=body,
@@ -233,6 +239,13 @@ def post_create(
         quoted=quoted,
         created_at=now,
     )
+    # On-commit callbacks run in order: the thread's live readers first, then the forum's,
+    # then the search index and notifications (which read and write more and must not delay
+    # the doorbell). Registered before the post is saved, since saving queues the index's.
+    announce_post_on_commit(events.POST_CREATED, post)
+    thread_id = thread.pk
+    transaction.on_commit(lambda: events.announce_thread(thread_id))
+    post.save(force_insert=True)
     Thread.objects.filter(pk=thread.pk).update(
         last_activity_at=now, reply_count=F("reply_count") + 1
     )
@@ -241,11 +254,6 @@ def post_create(
     ThreadRead.objects.update_or_create(
         person=author, thread=thread, defaults={"last_read_post_id": post.pk}
     )
-    # On-commit callbacks run in order: the thread's live readers first, then the forum's,
-    # then notifications (which read and write more and must not delay the doorbell).
-    announce_post_on_commit(events.POST_CREATED, post.pk, thread.pk)
-    thread_id = thread.pk
-    transaction.on_commit(lambda: events.announce_thread(thread_id))
     _after_post_saved(post, created=True)
     return post
 
@@ -271,9 +279,9 @@ def post_edit(*, post: Post, editor, body: str) -> Post:
     post.body = body
     post.body_html = render_post_body(body)
     post.edited_at = timezone.now()
+    announce_post_on_commit(events.POST_EDITED, post)  # before the save: see there
     post.save(update_fields=["body", "body_html", "edited_at"])
     bump_revision(post)
-    announce_post_on_commit(events.POST_EDITED, post.pk, post.thread_id)
     _after_post_saved(post, created=False)
     return post
 
@@ -293,6 +301,7 @@ def post_delete(*, post: Post, deleter) -> Post:
     if post.deleted_at is not None:
         return post
     post.deleted_at = timezone.now()
+    announce_post_on_commit(events.POST_REMOVED, post)  # before the save: see there
     post.save(update_fields=["deleted_at"])
     bump_revision(post)
     # Imported here: moderation builds on this module. A moderator removing someone else's
@@ -300,7 +309,6 @@ def post_delete(*, post: Post, deleter) -> Post:
     from forums.moderation import record_post_removal
 
     record_post_removal(post=post, remover=deleter)
-    announce_post_on_commit(events.POST_REMOVED, post.pk, post.thread_id)
     return post
 
 

@@ -283,6 +283,41 @@ def test_edits_and_removals_are_announced_after_commit(
     assert removed["revision"] > edited["revision"]
 
 
+CHANGES = {
+    "reply": lambda post, teacher, moderator: services.post_create(
+        thread=post.thread, author=teacher, body="Walk at noon"
+    ),
+    "edit": lambda post, teacher, moderator: services.post_edit(
+        post=post, editor=teacher, body="Walk at one"
+    ),
+    "removal": lambda post, teacher, moderator: services.post_delete(post=post, deleter=teacher),
+    "hiding": lambda post, teacher, moderator: moderation.post_hide(
+        post=post, moderator=moderator, reason="Unkind"
+    ),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_readers_hear_of_a_change_before_anything_else_is_done_after_commit(
+    change, primary_teacher, moderator, thread_listener, django_capture_on_commit_callbacks
+):
+    """Saving a post queues the search index's update, which reads the whole thread: the
+    doorbell must not wait behind it, nor behind notifications."""
+    post = PostFactory(thread=ThreadFactory(forum=wellbeing()), author=primary_teacher)
+    received = thread_listener(post.thread)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        changed = CHANGES[change](post, primary_teacher, moderator)
+    assert len(callbacks) > 1  # the index and notifications wait their turn too
+
+    callbacks[0]()
+    [event] = received()
+    assert event["post_id"] == changed.pk
+    for callback in callbacks[1:]:
+        callback()
+    assert received() == []  # announced once
+
+
 def test_a_refused_reply_announces_nothing(
     primary_teacher, thread_listener, django_capture_on_commit_callbacks
 ):
