@@ -4,7 +4,7 @@ from enum import StrEnum
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from django.db.models import Q, Value
+from django.db.models import Value
 
 
 class Role(StrEnum):
@@ -152,16 +152,21 @@ _ROLE_ROW = ""
 def load_access(person) -> None:
     """Read what the person may do, their own and their roles' permissions and their role
     names, in one query, and keep both on the person object for the rest of the request:
-    every page asks for permissions (the header) and many for roles."""
-    permissions = Permission.objects.all()
-    if not person.is_superuser:
-        permissions = permissions.filter(Q(user=person) | Q(group__user=person))
-    roles = Group.objects.filter(user=person).values_list(Value(_ROLE_ROW), "name")
-    rows = (
-        permissions.order_by()
-        .values_list("content_type__app_label", "codename")
-        .union(roles.order_by())
-    )
+    every page asks for permissions (the header) and many for roles.
+
+    Each part of the union reaches the person's rows through its own join: one join asking
+    "their own permission OR their role's" could not use the person's index, and read every
+    membership of every role (a quarter of a second per page with 10,000 staff on SQLite)."""
+    fields = ("content_type__app_label", "codename")
+    if person.is_superuser:
+        permissions = [Permission.objects.order_by().values_list(*fields)]
+    else:
+        permissions = [
+            Permission.objects.filter(user=person).order_by().values_list(*fields),
+            Permission.objects.filter(group__user=person).order_by().values_list(*fields),
+        ]
+    roles = Group.objects.filter(user=person).order_by().values_list(Value(_ROLE_ROW), "name")
+    rows = permissions[0].union(*permissions[1:], roles)
     person._perm_cache = set()
     person._role_names = set()
     for app_label, name in rows:
