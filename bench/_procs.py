@@ -9,7 +9,9 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 STARTUP_SECONDS = 60
@@ -150,3 +152,21 @@ def open_sockets(pid: int) -> int:
         except OSError:
             pass
     return count
+
+
+def throwaway_postgres(services: ExitStack, database: str, *, bench: str) -> str:
+    """A PostgreSQL server for this run, started from the installed binaries (as the tests'
+    is), with an empty `database`: its URL. It stops when `services` closes; a machine
+    without PostgreSQL ends the benchmark with the reason."""
+    import psycopg
+    import pytest
+
+    from tests.services import postgres_server
+
+    try:
+        server = services.enter_context(postgres_server())
+    except (pytest.skip.Exception, pytest.fail.Exception) as error:
+        sys.exit(f"bench.{bench}: {error}")
+    with psycopg.connect(server.url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {database}")
+    return server.url(database)

@@ -18,7 +18,10 @@ a person posts them, to the thread's reply URL, at a fixed rate (open loop: each
 is due, whatever happened to the one before). The servers log when each reply's transaction
 committed (bench/_fanout_asgi.py); each client records when the reply arrived. The floor is a
 plain asyncio websocket broadcast (the `websockets` library) to the same N clients on the same
-machine. Finally one fresh server holds M idle sockets and its resident memory is compared.
+machine. Next to it, for reference, Channels alone (bench/_channels_floor.py): the same broadcast
+through a consumer on the in-memory layer under uvicorn, without Staffroom, so a gap splits into
+the framework's part and Staffroom's. Finally one fresh server holds M idle sockets and its
+resident memory is compared.
 Prints one JSON document; progress goes to stderr.
 """
 
@@ -217,6 +220,24 @@ def launch_staffroom(name: str, redis_url: str = "") -> Server:
     return Server(name, port, _procs.launch(command, env=env, log=log_path), log_path)
 
 
+def launch_channels_floor() -> Server:
+    """Channels and uvicorn alone (bench/_channels_floor.py), launched as Staffroom's server
+    is, on the same in-memory layer."""
+    port = _procs.free_port()
+    command = [
+        sys.executable, "-m", "uvicorn", "bench._channels_floor:app",
+        "--host", "127.0.0.1", "--port", str(port), "--no-server-header",
+        "--ws-per-message-deflate", os.environ.get("WS_COMPRESSION", "false"),
+        "--log-level", "warning", "--no-access-log", "--lifespan", "off",
+    ]  # fmt: skip
+    log_path = WORKDIR / "server-channels.log"
+    env = _procs.child_environment(
+        BENCH_TIMING_LOG=str(WORKDIR / "timing-channels.log"),
+        PYTHONPATH=f"{ROOT / 'site'}{os.pathsep}{ROOT}",
+    )
+    return Server("channels", port, _procs.launch(command, env=env, log=log_path), log_path)
+
+
 def launch_floor() -> Server:
     port = _procs.free_port()
     log_path = WORKDIR / "server-floor.log"
@@ -387,7 +408,7 @@ async def floor_round(
         post_ids = list(range(first, first + args.posts))
         await wait_for(clients, post_ids, timeout=15)
         cpu = _procs.cpu_seconds(server.process.pid) - cpu_before
-        timings = read_timings("floor")
+        timings = read_timings(server.name)
         return {
             "clients": len(clients),
             "posts": len(post_ids),
@@ -503,8 +524,15 @@ def _goals(runs: list[dict], ratios: list[dict], idle: dict | None) -> dict:
     return met
 
 
-def _figures(runs: list[dict], floors: list[dict], idle: dict | None) -> list[dict]:
-    """The runner's figures: each round's save-to-arrival, the floor's, and idle memory."""
+def _ratio(top: float | None, bottom: float | None) -> float | None:
+    return round(top / bottom, 1) if top is not None and bottom else None
+
+
+def _figures(
+    runs: list[dict], floors: list[dict], channels_floors: list[dict], idle: dict | None
+) -> list[dict]:
+    """The runner's figures: each round's save-to-arrival, the floor's, Channels' alone (next
+    to the floor, no goal of its own), and idle memory."""
     floor_names = {floor["clients"]: f"fanout.floor.N{floor['clients']}" for floor in floors}
     floor_p95 = {floor["clients"]: floor["save_to_arrival_ms"].get("p95_ms") for floor in floors}
     made = []
@@ -541,6 +569,17 @@ def _figures(runs: list[dict], floors: list[dict], idle: dict | None) -> list[di
                 stats=floor["save_to_arrival_ms"],
                 clients=floor["clients"],
                 lost=floor["lost"],
+            )
+        )
+    for alone in channels_floors:
+        made.append(
+            figure(
+                f"fanout.channels.N{alone['clients']}",
+                stats=alone["save_to_arrival_ms"],
+                floor=floor_names.get(alone["clients"], ""),
+                clients=alone["clients"],
+                lost=alone["lost"],
+                server_cpu_ms_per_post=alone["server_cpu_ms_per_post"],
             )
         )
     if idle is not None:
@@ -588,18 +627,19 @@ async def run(args) -> dict:
                 launch_staffroom(name, redis_url) for name in ("redis-a", "redis-b")
             ]
             await asyncio.to_thread(redis.wait)
-    floor = None
+    floor = channels_floor = None
     if not args.no_floor:
         if importlib.util.find_spec("websockets") is None:
             notes.append("The websockets library is not installed: no floor was measured.")
         else:
             floor = launch_floor()
+            channels_floor = launch_channels_floor()  # its control socket uses websockets too
     # Booted now too, so that it has served nothing before its memory is read.
     idle_server = launch_staffroom("idle") if args.idle else None
     log(f"seeding {needed} readers and {POSTERS} posters")
     seed = await asyncio.to_thread(seed_in_thread, needed, args.fast_schema)
     started = [server for group in servers.values() for server in group]
-    started += [server for server in (floor,) if server is not None]
+    started += [server for server in (floor, channels_floor) if server is not None]
     for server in [*started, *([idle_server] if idle_server else [])]:
         await asyncio.to_thread(server.wait)
     if "redis" in servers:
@@ -607,6 +647,7 @@ async def run(args) -> dict:
 
     runs: list[dict] = []
     floors: list[dict] = []
+    channels_floors: list[dict] = []
     ratios: list[dict] = []
     poster = Poster(seed)
     for index, size in enumerate(sizes, start=1):
@@ -622,6 +663,13 @@ async def run(args) -> dict:
             if layer == "memory":
                 frame_bytes = result["frame_bytes_median"]
                 memory_p95 = result["save_to_arrival_ms"].get("p95_ms")
+        channels_p95 = None
+        if channels_floor is not None:
+            log(f"Channels alone: {size} clients")
+            result = await floor_round(channels_floor, size, frame_bytes or 1500, args, index)
+            channels_floors.append(result)
+            channels_p95 = result["save_to_arrival_ms"].get("p95_ms")
+            log(f"  p95 {channels_p95} ms, lost {result['lost']}")
         if floor is not None:
             log(f"floor: {size} clients")
             result = await floor_round(floor, size, frame_bytes or 1500, args, index)
@@ -632,9 +680,9 @@ async def run(args) -> dict:
                 ratios.append(
                     {
                         "clients": size,
-                        "memory_p95_over_floor_p95": round(memory_p95 / floor_p95, 1)
-                        if floor_p95
-                        else None,
+                        "memory_p95_over_floor_p95": _ratio(memory_p95, floor_p95),
+                        "channels_p95_over_floor_p95": _ratio(channels_p95, floor_p95),
+                        "memory_p95_over_channels_p95": _ratio(memory_p95, channels_p95),
                     }
                 )
     for server in started:  # the idle figure needs the machine to itself
@@ -660,7 +708,7 @@ async def run(args) -> dict:
         else "migrated",
     }
     return {
-        "figures": _figures(runs, floors, idle),
+        "figures": _figures(runs, floors, channels_floors, idle),
         "machine": _machine(),
         "benchmark": "live fan-out: reply saved (committed) to arrival at every open thread page",
         "goals": {
@@ -672,6 +720,7 @@ async def run(args) -> dict:
         "meets_goals": _goals(runs, ratios, idle),
         "runs": runs,
         "floor": floors,
+        "channels_alone": channels_floors,
         "ratios": ratios,
         "idle": idle,
         "conditions": {

@@ -38,6 +38,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import _procs
+
 ROOT = Path(__file__).resolve().parents[1]
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-mixed-")
 WORKDIR = Path(_workdir.name)
@@ -108,23 +110,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 ARGS = parse()
 
 
-def start_postgres() -> str:
-    import psycopg
-    import pytest
-
-    from tests.services import postgres_server
-
-    try:
-        server = _services.enter_context(postgres_server())
-    except (pytest.skip.Exception, pytest.fail.Exception) as error:
-        sys.exit(f"bench.mixed: {error}")
-    with psycopg.connect(server.url(), autocommit=True) as admin:
-        admin.execute("CREATE DATABASE staffroom_mixed")
-    return server.url("staffroom_mixed")
-
-
 if ARGS.database == "postgresql":
-    DATABASE_URL = start_postgres()
+    DATABASE_URL = _procs.throwaway_postgres(_services, "staffroom_mixed", bench="mixed")
 else:
     DATABASE_URL = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
 os.environ["DATABASE_URL"] = DATABASE_URL
@@ -144,7 +131,6 @@ from django.contrib.sessions.models import Session  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils.crypto import get_random_string  # noqa: E402
 
-from bench import _procs  # noqa: E402
 from bench._load import MIX, Member, Outcome, Plan, client_session, run_load  # noqa: E402
 from bench._report import figure, machine, summary  # noqa: E402
 from bench._staff import build_schema, session_for  # noqa: E402

@@ -28,6 +28,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench import _procs
+
 SEED = 20261126
 GOAL_RESOURCES = 100_000
 GOAL_SECONDS = 60.0
@@ -45,21 +47,6 @@ def say(message: str) -> None:
     print(f"bench.reindex: {message}", file=sys.stderr, flush=True)
 
 
-def start_postgres() -> str:
-    import psycopg
-    import pytest
-
-    from tests.services import postgres_server
-
-    try:
-        server = _services.enter_context(postgres_server())
-    except (pytest.skip.Exception, pytest.fail.Exception) as error:
-        sys.exit(f"bench.reindex: {error}")
-    with psycopg.connect(server.url(), autocommit=True) as admin:
-        admin.execute("CREATE DATABASE staffroom_bench")
-    return server.url("staffroom_bench")
-
-
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["tiny", "small", "full"], default="small")
@@ -70,7 +57,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
     if DATABASE == "postgresql":
-        os.environ["DATABASE_URL"] = start_postgres()
+        os.environ["DATABASE_URL"] = _procs.throwaway_postgres(
+            _services, "staffroom_bench", bench="reindex"
+        )
     elif DATABASE == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(_workdir.name) / 'bench.sqlite3'}"
     else:

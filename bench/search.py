@@ -43,6 +43,8 @@ import sys
 import tempfile
 from contextlib import ExitStack
 
+from bench import _procs
+
 DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
 POSTGRES_DATABASE = "staffroom_bench"
 SEED = 20261126
@@ -58,22 +60,6 @@ def say(message: str) -> None:
     print(f"bench.search: {message}", file=sys.stderr, flush=True)
 
 
-def start_postgres() -> str:
-    """A throwaway server with an empty database; its URL."""
-    import psycopg
-    import pytest
-
-    from tests.services import postgres_server
-
-    try:
-        server = _services.enter_context(postgres_server())
-    except (pytest.skip.Exception, pytest.fail.Exception) as error:
-        sys.exit(f"bench.search: {error}")
-    with psycopg.connect(server.url(), autocommit=True) as admin:
-        admin.execute(f"CREATE DATABASE {POSTGRES_DATABASE}")
-    return server.url(POSTGRES_DATABASE)
-
-
 def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=["tiny", "small", "full"], default="small")
@@ -84,7 +70,9 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
 OPTIONS = parse_options()
 if True:  # before Django reads its settings: a database of our own
     if DATABASE == "postgresql":
-        os.environ["DATABASE_URL"] = start_postgres()
+        os.environ["DATABASE_URL"] = _procs.throwaway_postgres(
+            _services, POSTGRES_DATABASE, bench="search"
+        )
     elif DATABASE == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{os.path.join(_workdir.name, 'bench.sqlite3')}"
     else:

@@ -4,6 +4,7 @@ tests, small trusts)."""
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from copy import deepcopy
 
 from channels.exceptions import ChannelFull
@@ -96,7 +97,7 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
             except ChannelFull:  # as in Channels: that reader misses it and catches up
                 pass
 
-    def _put(self, channel: str, message: dict, copy) -> None:
+    def _put(self, channel: str, message: dict, copy: Callable[[dict], dict]) -> None:
         """Each receiver gets its own copy, as from Channels' layer, so none can change
         another's."""
         inbox = self.channels.get(channel)
@@ -140,7 +141,7 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
                     members.pop(channel, None)
 
 
-def _copier(message: dict):
+def _copier(message: dict) -> Callable[[dict], dict]:
     if all(isinstance(value, IMMUTABLE) for value in message.values()):
         return dict.copy
     return deepcopy

@@ -29,11 +29,21 @@ def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
 
     (floor,) = report["floor"]
     assert (floor["clients"], floor["posts"], floor["lost"]) == (5, 3, 0)
-    assert report["ratios"][0]["clients"] == 5
-    assert report["ratios"][0]["memory_p95_over_floor_p95"] > 0
+    (alone,) = report["channels_alone"]  # the same broadcast through Channels, no Staffroom
+    assert (alone["clients"], alone["posts"], alone["lost"]) == (5, 3, 0)
+    assert alone["save_to_arrival_ms"]["n"] == 5 * 3
+    (ratios,) = report["ratios"]
+    assert ratios["clients"] == 5
+    assert ratios["memory_p95_over_floor_p95"] > 0
+    assert ratios["channels_p95_over_floor_p95"] > 0
+    assert ratios["memory_p95_over_channels_p95"] > 0
 
     assert report["idle"] is None  # skipped (--idle 0): it needs one more server to boot
-    assert report["server_tracebacks"] == {"server-floor": 0, "server-memory": 0}
+    assert report["server_tracebacks"] == {
+        "server-channels": 0,
+        "server-floor": 0,
+        "server-memory": 0,
+    }
     assert report["meets_goals"]["nothing_lost"] is True
     conditions = report["conditions"]
     assert conditions["machine"]["cores"] >= 1
@@ -41,14 +51,18 @@ def test_the_fan_out_benchmark_delivers_every_reply_to_every_client() -> None:
     assert (conditions["size"], conditions["N"]) == ("small", {"memory": [5]})
     assert report["machine"]["cores"] >= 1
 
-    # What `python -m bench` gathers: the round against its floor, and the floor.
-    memory, floor_figure = report["figures"]
+    # What `python -m bench` gathers: the round against its floor, the floor, and Channels
+    # alone against the same floor (a reference, with no goal).
+    memory, floor_figure, alone_figure = report["figures"]
     assert memory["name"] == "fanout.memory.N5"
     assert memory["floor"] == floor_figure["name"] == "fanout.floor.N5"
     assert memory["p95_ms"] == latency["p95_ms"]
     assert memory["goal"] == "p95 within 3x the floor, nothing lost"
     assert memory["met"] is (latency["p95_ms"] <= 3 * floor["save_to_arrival_ms"]["p95_ms"])
     assert memory["conditions"]["lost"] == 0
+    assert alone_figure["name"] == "fanout.channels.N5"
+    assert alone_figure["floor"] == "fanout.floor.N5"
+    assert "goal" not in alone_figure
 
 
 @pytest.mark.parametrize(
