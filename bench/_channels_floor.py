@@ -12,7 +12,6 @@ own. It speaks the floor's control protocol: `/control` takes `go <count> <inter
 handed to the layer in the file named by BENCH_TIMING_LOG, and answers `done`.
 """
 
-import asyncio
 import os
 import time
 
@@ -26,6 +25,8 @@ from channels.generic.websocket import (  # noqa: E402
     AsyncJsonWebsocketConsumer,
     AsyncWebsocketConsumer,
 )
+
+from bench._floor import paced  # noqa: E402
 
 GROUP = "readers"
 _log = open(os.environ["BENCH_TIMING_LOG"], "a", buffering=1)  # noqa: SIM115
@@ -63,12 +64,7 @@ class Control(AsyncWebsocketConsumer):
         await self.send("done")
 
     async def _round(self, count: int, interval: float, size: int, first_id: int) -> None:
-        html = "<article>" + "x" * max(0, size - 20) + "</article>"
-        started = time.time() + 0.2
-        for number in range(count):
-            due = started + number * interval
-            await asyncio.sleep(max(0.0, due - time.time()))
-            post_id = first_id + number
+        async for post_id, due, html in paced(count, interval, size, first_id):
             sent = time.time()
             await self.channel_layer.group_send(
                 GROUP, {"type": "floor.event", "post_id": post_id, "html": html}

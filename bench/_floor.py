@@ -11,19 +11,28 @@ import asyncio
 import json
 import sys
 import time
+from collections.abc import AsyncIterator
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 
 readers: set[ServerConnection] = set()
 
 
-async def _round(log, count: int, interval: float, size: int, first_id: int) -> None:
+async def paced(
+    count: int, interval: float, size: int, first_id: int
+) -> AsyncIterator[tuple[int, float, str]]:
+    """A round's messages on an open-loop schedule: (post id, when it was due, `size`
+    characters of HTML), each yielded when it falls due, whatever the one before cost."""
     html = "<article>" + "x" * max(0, size - 20) + "</article>"
     started = time.time() + 0.2
     for number in range(count):
         due = started + number * interval
         await asyncio.sleep(max(0.0, due - time.time()))
-        post_id = first_id + number
+        yield first_id + number, due, html
+
+
+async def _round(log, count: int, interval: float, size: int, first_id: int) -> None:
+    async for post_id, due, html in paced(count, interval, size, first_id):
         message = json.dumps({"type": "post.created", "post_id": post_id, "html": html})
         sent = time.time()
         broadcast(readers, message)

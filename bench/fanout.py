@@ -663,19 +663,18 @@ async def run(args) -> dict:
             if layer == "memory":
                 frame_bytes = result["frame_bytes_median"]
                 memory_p95 = result["save_to_arrival_ms"].get("p95_ms")
-        channels_p95 = None
-        if channels_floor is not None:
-            log(f"Channels alone: {size} clients")
-            result = await floor_round(channels_floor, size, frame_bytes or 1500, args, index)
-            channels_floors.append(result)
-            channels_p95 = result["save_to_arrival_ms"].get("p95_ms")
-            log(f"  p95 {channels_p95} ms, lost {result['lost']}")
+        reference_p95: dict[str, float | None] = {}
+        references = (("Channels alone", channels_floor, channels_floors), ("floor", floor, floors))
+        for label, server, results in references:
+            if server is None:
+                continue
+            log(f"{label}: {size} clients")
+            result = await floor_round(server, size, frame_bytes or 1500, args, index)
+            results.append(result)
+            reference_p95[server.name] = result["save_to_arrival_ms"].get("p95_ms")
+            log(f"  p95 {reference_p95[server.name]} ms, lost {result['lost']}")
         if floor is not None:
-            log(f"floor: {size} clients")
-            result = await floor_round(floor, size, frame_bytes or 1500, args, index)
-            floors.append(result)
-            floor_p95 = result["save_to_arrival_ms"].get("p95_ms")
-            log(f"  p95 {floor_p95} ms, lost {result['lost']}")
+            floor_p95, channels_p95 = reference_p95["floor"], reference_p95.get("channels")
             if memory_p95 is not None:
                 ratios.append(
                     {
