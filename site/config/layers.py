@@ -28,6 +28,11 @@ class _Inbox:
     def __len__(self) -> int:
         return len(self.messages) if self.messages else 0
 
+    @property
+    def idle(self) -> bool:
+        """Nothing waiting in it and nobody waiting on it: the layer can forget it."""
+        return not self.messages and not self.waiters
+
     def put(self, expires: float, message: dict) -> None:
         if self.messages is None:
             self.messages = deque()
@@ -100,9 +105,7 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
     def _put(self, channel: str, message: dict, copy: Callable[[dict], dict]) -> None:
         """Each receiver gets its own copy, as from Channels' layer, so none can change
         another's."""
-        inbox = self.channels.get(channel)
-        if inbox is None:
-            inbox = self.channels[channel] = _Inbox()
+        inbox = self._inbox(channel)
         if len(inbox) >= self.get_capacity(channel):
             raise ChannelFull(channel)
         inbox.put(time.time() + self.expiry, copy(message))
@@ -110,14 +113,18 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
     async def receive(self, channel: str) -> dict:
         self.require_valid_channel_name(channel)
         self._clean_expired()
-        inbox = self.channels.get(channel)
-        if inbox is None:
-            inbox = self.channels[channel] = _Inbox()
+        inbox = self._inbox(channel)
         try:
             return await inbox.get()
         finally:
-            if not inbox.messages and not inbox.waiters:
+            if inbox.idle:
                 self.channels.pop(channel, None)
+
+    def _inbox(self, channel: str) -> _Inbox:
+        inbox = self.channels.get(channel)
+        if inbox is None:
+            inbox = self.channels[channel] = _Inbox()
+        return inbox
 
     def _clean_expired(self) -> None:
         now = time.monotonic()
@@ -132,7 +139,7 @@ class SweepingInMemoryChannelLayer(InMemoryChannelLayer):
         for channel, inbox in list(self.channels.items()):
             if inbox.drop_expired(wall_clock):
                 self._remove_from_groups(channel)
-                if not inbox.messages and not inbox.waiters:
+                if inbox.idle:
                     self.channels.pop(channel, None)
         joined_before = int(wall_clock) - self.group_expiry
         for members in self.groups.values():
