@@ -1,6 +1,7 @@
 """The database backend's own promises, beyond the contract every backend keeps."""
 
 import dataclasses
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -240,11 +241,15 @@ def test_a_passing_mention_in_a_file_does_not_make_a_resource_related(backend, d
 
 def test_related_resources_are_ranked_among_the_newest_that_share_a_word(backend, db, monkeypatch):
     # Ranking every match of a common word costs too much in a big trust: a bounded window
-    # of the newest readable matches is ranked instead.
+    # of the newest readable matches is ranked instead. Newest is the last indexed on SQLite
+    # and the last published on PostgreSQL (each in its index's order): here they agree.
     monkeypatch.setattr("search.backends.database.LIKE_WINDOW", 2)
-    backend.index([record(1, "Fractions wall", tags=("fractions", "wall"))])
-    backend.index([record(2, "Fractions wall display", tags=("fractions", "wall"))])
-    backend.index([record(pk, "Fractions") for pk in (3, 4)])
+    older, newer = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 3, 2, tzinfo=UTC)
+    backend.index([record(1, "Fractions wall", tags=("fractions", "wall"), published_at=older)])
+    backend.index(
+        [record(2, "Fractions wall display", tags=("fractions", "wall"), published_at=older)]
+    )
+    backend.index([record(pk, "Fractions", published_at=newer) for pk in (3, 4)])
     assert sorted(related(backend, 1)) == [3, 4]
     monkeypatch.setattr("search.backends.database.LIKE_WINDOW", 10)
     assert related(backend, 1)[0] == 2
