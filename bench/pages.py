@@ -6,7 +6,9 @@ Run from the repository root:
     DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. .venv/bin/python -m bench.pages \
         --size small
 
-Builds a throwaway SQLite database in a temporary folder and migrates it; seeds a tiny trust
+Builds a throwaway SQLite database in a temporary folder (or, with `BENCH_DATABASE=postgresql`,
+a database on a PostgreSQL server started for the run, as the tests' is) and migrates it; seeds a
+tiny trust
 (bench.seed) with the demo's Wagtail pages (principles, news) into a copy of it and counts the
 queries of every page there, then seeds the trust of the size asked for into the first, counts
 again on the bigger trust's pages and times each page over several rounds, as a generated
@@ -17,21 +19,40 @@ Prints one JSON document; progress goes to stderr.
 """
 
 import argparse
+import atexit
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from bench import _procs
+
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-bench-pages-")
-DATABASE = Path(_workdir.name) / "bench.sqlite3"
+ENGINE = os.environ.get("BENCH_DATABASE", "sqlite")
 # The tiny trust lives in a copy of the freshly migrated database (seeding a second trust into
-# the same database would clash on unique names).
-TINY_DATABASE = Path(_workdir.name) / "tiny.sqlite3"
+# the same database would clash on unique names): a second file, or a second PostgreSQL
+# database made from the first as its template.
+if ENGINE == "postgresql":
+    DATABASE, TINY_DATABASE = "staffroom_pages", "staffroom_pages_tiny"
+elif ENGINE == "sqlite":
+    DATABASE = str(Path(_workdir.name) / "bench.sqlite3")
+    TINY_DATABASE = str(Path(_workdir.name) / "tiny.sqlite3")
+else:
+    sys.exit(f"bench.pages: BENCH_DATABASE must be sqlite or postgresql, not {ENGINE!r}")
+# The PostgreSQL server lives until the bench ends, however it ends.
+_services = ExitStack()
+atexit.register(_services.close)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 # Before Django reads its settings: a database of our own, and production-like request handling.
-os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
+if ENGINE == "postgresql":
+    os.environ["DATABASE_URL"] = _procs.throwaway_postgres(_services, DATABASE, bench="pages")
+else:
+    os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
 os.environ["DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 os.environ.setdefault("LOG_LEVEL", "ERROR")
@@ -91,13 +112,32 @@ def install_floor() -> None:
     clear_url_caches()
 
 
-def use_database(path: Path) -> None:
-    """Point the default connection at another SQLite file, with nothing cached from the last."""
+def use_database(name: str | Path) -> None:
+    """Point the default connection at another database (a SQLite file or a PostgreSQL
+    database on the same server), with nothing cached from the last."""
     from django.core.cache import cache
 
+    from search.backends import columns
+
     connection.close()
-    connection.settings_dict["NAME"] = str(path)
+    if connection.vendor == "postgresql":
+        connection.close_pool()  # its connections are to the last database
+    connection.settings_dict["NAME"] = str(name)
     cache.clear()
+    columns.forget()
+
+
+def copy_database(source: str, copy: str) -> None:
+    """A copy of the migrated database, for the tiny trust."""
+    connection.close()
+    if connection.vendor == "sqlite":
+        shutil.copyfile(source, copy)
+        return
+    # PostgreSQL copies a database nobody is connected to: ask from the server's own.
+    use_database("postgres")
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {copy} TEMPLATE {source}")  # nosec B608: our names
+    use_database(source)
 
 
 def build(size: str, seed: int = 1) -> dict:
@@ -257,7 +297,8 @@ def report(size: str, rounds: int, small_counts: dict, big: dict, times: dict, b
         },
         "queries": {"tiny_trust": small_counts, f"{size}_trust": counts},
         "machine": _report.machine(),
-        "command": "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
+        "command": ("BENCH_DATABASE=postgresql " if ENGINE == "postgresql" else "")
+        + "DJANGO_SETTINGS_MODULE=config.settings.dev PYTHONPATH=site:. "
         f".venv/bin/python -m bench.pages --size {size}",
     }
 
@@ -269,8 +310,7 @@ def run(size: str, rounds: int | None = None) -> dict:
     started = time.perf_counter()
     log("migrating")
     call_command("migrate", verbosity=0, interactive=False)
-    connection.close()
-    shutil.copyfile(DATABASE, TINY_DATABASE)
+    copy_database(DATABASE, TINY_DATABASE)
     built: dict[str, dict] = {}
     use_database(TINY_DATABASE)
     tiny = build("tiny")
