@@ -48,6 +48,10 @@ _services = ExitStack()
 atexit.register(_services.close)
 
 GOALS = {"page_p95_ms": 200, "delivery_p95_ms": 100}
+# The requests the pages goal covers: every page a person opens and reads (home, network
+# home, browse, a resource; search; a thread), reported together as "pages". Downloads and
+# replies are not pages.
+PAGE_KINDS = ("page", "search", "thread")
 # Per size: the arrival rate (requests a second), active staff, idle sockets, seconds.
 DEFAULTS = {
     "tiny": {"rate": 5.0, "users": 20, "idle": 20, "seconds": 5},
@@ -451,6 +455,8 @@ def step_report(
         by_kind[outcome.kind].append(outcome)
         if outcome.kind == "page":
             by_kind[f"page.{outcome.label}"].append(outcome)
+        if outcome.kind in PAGE_KINDS:
+            by_kind["pages"].append(outcome)
     kinds = {}
     for kind, found in sorted(by_kind.items()):
         failed = [o for o in found if o.failed]
@@ -463,7 +469,7 @@ def step_report(
                 {"path": o.path, "status": o.status, "error": o.error} for o in failed[:3]
             ],
         }
-    pages = kinds.get("page", {}).get("p95_ms")
+    pages = kinds.get("pages", {}).get("p95_ms")
     delivered = summary(deliveries)
     errors = sum(1 for o in outcomes if o.failed) + missing
     return {
@@ -600,7 +606,7 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
 def _log_step(name: str, step: dict) -> None:
     kinds = step["kinds"]
     log(
-        f"  {name} at {step['rate']}/s: pages p95 {kinds.get('page', {}).get('p95_ms')} ms, "
+        f"  {name} at {step['rate']}/s: pages p95 {kinds.get('pages', {}).get('p95_ms')} ms, "
         f"delivery p95 {step['delivery'].get('p95_ms')} ms, errors {step['errors']}, "
         f"cpu {step['server_cpu_percent_of_one_core']['total']}%"
     )
@@ -633,14 +639,15 @@ def figures(runs: list[dict], best: str) -> list[dict]:
             peer = f"mixed.{name}" if suffix else ""
             made.append(figure(f"mixed.{name}{suffix}", stats=stats, peer=peer, **more))
 
-        for kind in MIX:
+        for kind in [*MIX, "pages"]:
             found = step["kinds"].get(kind)
             if not found:
                 continue
             stats = {key: value for key, value in found.items() if key in STAT_KEYS}
             goal, met = "", None
-            if kind == "page":
-                goal = "p95 < 200 ms from due time, zero errors"
+            if kind == "pages":
+                goal = "p95 < 200 ms from due time over every page read (pages, search, "
+                goal += "threads), zero errors"
                 met = step["met"]["pages_p95_under_200_ms"] and found["errors"] == 0
             add(
                 kind,
@@ -676,7 +683,7 @@ def better(runs: list[dict]) -> str:
     """The server that met the goals at the higher rate; on a tie the lower page p95."""
 
     def key(run: dict) -> tuple:
-        page_p95 = run["main"]["kinds"].get("page", {}).get("p95_ms") or float("inf")
+        page_p95 = run["main"]["kinds"].get("pages", {}).get("p95_ms") or float("inf")
         return (-(run["highest_rate_meeting_goals"] or 0), page_p95)
 
     return min(runs, key=key)["server"]
