@@ -117,7 +117,7 @@ def use_database(name: str | Path) -> None:
     database on the same server), with nothing cached from the last."""
     from django.core.cache import cache
 
-    from search.backends import columns
+    from search.backends import columns, matches
 
     connection.close()
     if connection.vendor == "postgresql":
@@ -125,6 +125,7 @@ def use_database(name: str | Path) -> None:
     connection.settings_dict["NAME"] = str(name)
     cache.clear()
     columns.forget()
+    matches.forget()
 
 
 def copy_database(source: str, copy: str) -> None:

@@ -110,3 +110,18 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return self.generation
+
+
+class RemovedRecord(models.Model):
+    """A record's id removed from the database index (a changed record is removed and written
+    again under a new id), numbered in the order removed: a process holding the ids that match
+    a common word (search.backends.matches) drops these from them instead of reading them all
+    again. The newest matches.REMOVALS_KEPT are kept."""
+
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        db_table = "search_removed_record"
+
+    def __str__(self) -> str:
+        return str(self.record_id)

@@ -33,6 +33,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from networks.curriculum import YEAR_BIT, KeyStage, Phase, YearGroup
+from search.backends import matches
 from search.backends.base import Audience
 from search.backends.columns import (
     COLUMNS,
@@ -281,9 +282,9 @@ class Dialect:
         plans that better than the conditions themselves (None: keep the conditions)."""
         return None
 
-    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
-        """Every id whose words match, read as one comma-separated value (a row per id costs
-        more than the scan itself for a common word)."""
+    def matched_ids(self, cursor, groups: Groups, after: int = 0) -> np.ndarray:
+        """Every id above `after` whose words match, sorted, read as one comma-separated value
+        (a row per id costs more than the scan itself for a common word)."""
         raise NotImplementedError
 
     def every_id(self, cursor) -> np.ndarray:
@@ -382,11 +383,11 @@ class SqliteDialect(Dialect):
         either = " OR ".join(self._phrase((term,)) for term in terms)
         return self._join(f"{{title summary tags}} : ({either})")
 
-    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
+    def matched_ids(self, cursor, groups: Groups, after: int = 0) -> np.ndarray:
         cursor.execute(
             f"SELECT group_concat(rowid) FROM {TEXT_TABLE} "  # nosec B608: values bound as %s
-            f"WHERE {TEXT_TABLE} MATCH %s",
-            [self._expression(groups)],
+            f"WHERE {TEXT_TABLE} MATCH %s AND rowid > %s",
+            [self._expression(groups), after],
         )
         return _id_array(cursor.fetchone()[0])
 
@@ -533,13 +534,13 @@ class PostgresDialect(Dialect):
             return None
         return Clause("e.id = ANY(%s)", [ids.tolist()])
 
-    def matched_ids(self, cursor, groups: Groups) -> np.ndarray:
+    def matched_ids(self, cursor, groups: Groups, after: int = 0) -> np.ndarray:
         query = self._query(groups)
         cursor.execute(
             f"SELECT string_agg(t.id::text, ',') FROM {TEXT_TABLE} t "
             f"CROSS JOIN (SELECT {query.sql} AS query) q "
-            "WHERE t.document @@ q.query",  # nosec B608: values bound as %s
-            query.params,
+            "WHERE t.document @@ q.query AND t.id > %s",  # nosec B608: values bound as %s
+            [*query.params, after],
         )
         return _id_array(cursor.fetchone()[0])
 
@@ -791,6 +792,7 @@ class DatabaseBackend:
                 "search_indexed_audience",
                 "search_indexed_principle",
                 "search_indexed_record",
+                "search_removed_record",  # every process starts again: a new generation
             ):
                 cursor.execute(f"DELETE FROM {table}")  # nosec B608: values bound as %s
             written: dict[str, int] = {}
@@ -846,6 +848,15 @@ class DatabaseBackend:
                     f"WHERE {column} IN ({_placeholders(ids)})",
                     ids,
                 )
+            # Told to the processes holding common words' matches (search.backends.matches).
+            cursor.executemany(
+                "INSERT INTO search_removed_record (record_id) VALUES (%s)", [(pk,) for pk in ids]
+            )
+            cursor.execute(
+                "DELETE FROM search_removed_record "
+                "WHERE id <= (SELECT MAX(id) FROM search_removed_record) - %s",
+                [matches.REMOVALS_KEPT],
+            )
 
     def _insert(self, records: list[SearchRecord]) -> None:
         tz = timezone.get_current_timezone()
@@ -950,7 +961,7 @@ class DatabaseBackend:
         """The total, every facet's counts and the ids that pass everything, from the ids
         matching the text and the in-memory columns (see search.backends.columns): each facet
         counts the matches that pass every other chosen facet."""
-        ids = engine.matched_ids(cursor, groups) if groups else engine.every_id(cursor)
+        ids = matches.matched_ids(cursor, engine, groups) if groups else engine.every_id(cursor)
         columns = columns_for(cursor, ids)
         gone = columns.unheld(ids)  # deleted since the match was read
         if len(gone):

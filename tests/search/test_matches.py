@@ -1,0 +1,131 @@
+"""The ids matching a common word, kept for a few seconds per process and brought up to date
+by each search: what is written, changed or removed in that time counts at once.
+
+These run outside a test transaction (as a server does), so the kept sets are the ones used;
+a set counts as large here from three ids."""
+
+import pytest
+from django.db import transaction
+
+from search.backends import columns, matches
+from search.backends.database import DatabaseBackend, dialect
+from search.query import SearchRequest
+from search.records import STAFF, SearchRecord
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def small_sets(monkeypatch):
+    monkeypatch.setattr(matches, "LARGE", 3)
+    matches.forget()
+    columns.forget()
+    yield
+    matches.forget()
+    columns.forget()
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[int]:
+    """The `after` of every read of matching ids: 0 is a whole read."""
+    made: list[int] = []
+    engine = type(dialect())
+    original = engine.matched_ids
+
+    def counted(self, cursor, groups, after=0):
+        made.append(after)
+        return original(self, cursor, groups, after)
+
+    monkeypatch.setattr(engine, "matched_ids", counted)
+    return made
+
+
+@pytest.fixture
+def backend() -> DatabaseBackend:
+    return DatabaseBackend()
+
+
+def record(pk: int, title: str, **fields) -> SearchRecord:
+    fields.setdefault("audience", (STAFF,))
+    return SearchRecord(kind="resource", pk=pk, title=title, url=f"/r/{pk}/", **fields)
+
+
+def search(backend: DatabaseBackend, audience=(STAFF,)) -> tuple[int, dict, list[int]]:
+    results = backend.search(SearchRequest(terms=("fractions",), page_size=50), audience)
+    subjects = {count.value: count.count for count in results.facets["subject"]}
+    return results.total, subjects, sorted(hit.pk for hit in results.hits)
+
+
+def test_a_large_set_is_read_whole_once_then_only_what_was_written_since(backend, reads):
+    backend.index([record(pk, "Fractions wall", subject=1) for pk in (1, 2, 3)])
+    assert search(backend) == (3, {1: 3}, [1, 2, 3])
+    assert search(backend) == (3, {1: 3}, [1, 2, 3])
+    assert reads == [0]  # nothing written: nothing read again
+
+    backend.index([record(4, "Fractions games", subject=2), record(5, "Decimals", subject=2)])
+    assert search(backend) == (4, {1: 3, 2: 1}, [1, 2, 3, 4])
+    assert len(reads) == 2 and reads[1] > 0  # only ids written since
+
+
+def test_changed_and_removed_records_count_at_once(backend, reads):
+    backend.index([record(pk, "Fractions wall", subject=1) for pk in (1, 2, 3, 4)])
+    assert search(backend) == (4, {1: 4}, [1, 2, 3, 4])
+    # One network turns private (the record is written again for its members only), one
+    # resource changes subject and one is removed.
+    backend.index(
+        [
+            record(2, "Fractions wall", subject=1, audience=("network:9",)),
+            record(3, "Fractions wall", subject=5),
+        ]
+    )
+    backend.delete(["resource:4"])
+    assert search(backend) == (2, {1: 1, 5: 1}, [1, 3])
+    assert search(backend, audience=(STAFF, "network:9")) == (3, {1: 2, 5: 1}, [1, 2, 3])
+    assert reads[0] == 0 and all(after > 0 for after in reads[1:])
+
+
+def test_a_kept_set_is_read_whole_again_after_a_few_seconds(backend, reads, monkeypatch):
+    backend.index([record(pk, "Fractions wall") for pk in (1, 2, 3)])
+    clock = [1000.0]
+    monkeypatch.setattr(matches.time, "monotonic", lambda: clock[0])
+    search(backend)
+    clock[0] += matches.KEEP_SECONDS + 0.1
+    search(backend)
+    assert reads == [0, 0]
+
+
+def test_a_rebuild_starts_every_kept_set_again(backend, reads):
+    backend.index([record(pk, "Fractions wall") for pk in (1, 2, 3)])
+    assert search(backend)[0] == 3
+    backend.rebuild([record(pk, "Fractions wall") for pk in (1, 2, 3, 6)])
+    assert search(backend) == (4, {}, [1, 2, 3, 6])
+    assert reads == [0, 0]
+
+
+def test_removals_no_longer_remembered_make_a_whole_read(backend, reads, monkeypatch):
+    monkeypatch.setattr(matches, "REMOVALS_KEPT", 1)
+    backend.index([record(pk, "Fractions wall") for pk in (1, 2, 3, 4, 5)])
+    assert search(backend)[0] == 5
+    backend.delete(["resource:1"])
+    backend.delete(["resource:2"])
+    backend.delete(["resource:3"])  # the first two removals are forgotten
+    assert search(backend) == (2, {}, [4, 5])
+    assert reads == [0, 0]
+
+
+def test_small_sets_are_read_whole_each_time(backend, reads, monkeypatch):
+    # (Words a flushed test database leaves behind make the sets here a little larger.)
+    monkeypatch.setattr(matches, "LARGE", 1_000)
+    backend.index([record(1, "Fractions wall"), record(2, "Fractions games")])
+    search(backend)
+    search(backend)
+    assert reads == [0, 0]
+
+
+def test_searches_in_a_transaction_read_whole_sets_and_keep_nothing(backend, reads):
+    backend.index([record(pk, "Fractions wall") for pk in (1, 2, 3)])
+    with transaction.atomic():
+        search(backend)
+        search(backend)
+    assert reads == [0, 0]
+    assert not matches._held
