@@ -11,7 +11,7 @@ from forums.models import Thread
 from networks.models import Network
 from people.models import Person, School
 from resources.models import Resource
-from search.records import SearchRecord, all_records
+from search.records import STAFF, SearchRecord, all_records
 from tests.cms.factories import (
     NewsIndexPageFactory,
     NewsPageFactory,
@@ -26,6 +26,12 @@ from tests.search.elasticsearch_fixtures import (  # noqa: F401  (fixtures for e
     elasticsearch_backend,
     elasticsearch_server,
 )
+
+
+def staff_resource(pk: int, title: str, **fields) -> SearchRecord:
+    """A resource's record that every member of staff may see (other fields as given)."""
+    fields.setdefault("audience", (STAFF,))
+    return SearchRecord(kind="resource", pk=pk, title=title, url=f"/r/{pk}/", **fields)
 
 
 def days_ago(days: int) -> datetime.datetime:

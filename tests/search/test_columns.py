@@ -11,7 +11,8 @@ from search.backends import columns
 from search.backends.database import DatabaseBackend, dialect
 from search.models import IndexedRecord
 from search.query import Filters, SearchRequest
-from search.records import STAFF, SearchRecord
+from search.records import STAFF
+from tests.search.conftest import staff_resource as record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -26,11 +27,6 @@ def fresh_cache():
 @pytest.fixture
 def backend() -> DatabaseBackend:
     return DatabaseBackend()
-
-
-def record(pk: int, title: str, **fields) -> SearchRecord:
-    fields.setdefault("audience", (STAFF,))
-    return SearchRecord(kind="resource", pk=pk, title=title, url=f"/r/{pk}/", **fields)
 
 
 def subjects(backend: DatabaseBackend, *terms: str, audience=(STAFF,)) -> tuple[int, dict]:

@@ -10,7 +10,8 @@ from django.db import transaction
 from search.backends import columns, matches
 from search.backends.database import DatabaseBackend, dialect
 from search.query import SearchRequest
-from search.records import STAFF, SearchRecord
+from search.records import STAFF
+from tests.search.conftest import staff_resource as record
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -43,11 +44,6 @@ def reads(monkeypatch) -> list[int]:
 @pytest.fixture
 def backend() -> DatabaseBackend:
     return DatabaseBackend()
-
-
-def record(pk: int, title: str, **fields) -> SearchRecord:
-    fields.setdefault("audience", (STAFF,))
-    return SearchRecord(kind="resource", pk=pk, title=title, url=f"/r/{pk}/", **fields)
 
 
 def search(backend: DatabaseBackend, audience=(STAFF,)) -> tuple[int, dict, list[int]]:
