@@ -16,7 +16,8 @@ for `--seconds` in the mix of bench/_load.py (40% pages, 20% search, 10% downloa
 posted through the reply form, 25% thread reads), each timed from when it was due, and times
 each reply from its commit (logged by bench/_fanout_asgi.py) to its arrival on every socket
 watching its thread. If a goal is missed on uvicorn, a ramp of lower rates (from a tenth of
-it upwards, each step half as long as the main one) finds the highest that meets them.
+it upwards, each step half as long as the main one, each once the machine has gone quiet after
+the last) finds the highest that meets them.
 Prints one JSON document; progress goes to stderr.
 """
 
@@ -62,6 +63,11 @@ DEFAULTS = {
 # pause before each, for the server to finish requests the client gave up on.
 RAMP = (0.1, 0.15, 0.25, 0.35, 0.5, 0.75)
 RAMP_PAUSE_SECONDS = 5
+# After an overloaded step the servers (and PostgreSQL) go on answering requests the client
+# gave up on: the next step waits until the whole machine uses under a quarter of a core over
+# a second, for at most this long.
+QUIET_BELOW_CORES = 0.25
+QUIET_WAIT_SECONDS = 180
 # Only `make serve`'s server is ramped (daphne is compared at the main rate): that time goes
 # to longer steps instead, so that one slow page among a handful does not decide a step.
 RAMPED_SERVER = "uvicorn"
@@ -529,6 +535,19 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+async def until_quiet() -> float:
+    """Wait at least RAMP_PAUSE_SECONDS, then until the machine is quiet (or the wait's
+    limit): the seconds waited."""
+    started = time.monotonic()
+    await asyncio.sleep(RAMP_PAUSE_SECONDS)
+    while time.monotonic() - started < QUIET_WAIT_SECONDS:
+        before, at = _procs.machine_busy_seconds(), time.monotonic()
+        await asyncio.sleep(1)
+        if _procs.machine_busy_seconds() - before < QUIET_BELOW_CORES * (time.monotonic() - at):
+            break
+    return time.monotonic() - started
+
+
 def _all_met(step: dict) -> bool:
     return all(step["met"].values())
 
@@ -569,9 +588,13 @@ async def measure_server(name: str, trust: Trust, args, redis_url: str) -> dict:
             # overloaded one would start behind requests the server is still working through.
             for share in RAMP:
                 rate = round(args.rate * share, 1)
-                await asyncio.sleep(RAMP_PAUSE_SECONDS)
-                log(f"{name}: goal missed; trying {rate}/s for {args.ramp_seconds} s")
+                waited = await until_quiet()
+                log(
+                    f"{name}: goal missed; trying {rate}/s for {args.ramp_seconds} s "
+                    f"(after {waited:.0f} s for the machine to go quiet)"
+                )
                 step = await measure_step(server, trust, clients, rate, args.ramp_seconds)
+                step["waited_for_quiet_s"] = round(waited, 1)
                 _log_step(name, step)
                 steps.append(step)
                 if not _all_met(step):
