@@ -7,15 +7,14 @@ Run from the repository root:
         --size small
 
 Builds a throwaway SQLite database in a temporary folder (or, with `BENCH_DATABASE=postgresql`,
-a database on a PostgreSQL server started for the run, as the tests' is) and migrates it; seeds a
-tiny trust
-(bench.seed) with the demo's Wagtail pages (principles, news) into a copy of it and counts the
-queries of every page there, then seeds the trust of the size asked for into the first, counts
-again on the bigger trust's pages and times each page over several rounds, as a generated
-teacher signed in with Django's test client (the whole request in-process: middleware, view,
-template). The thread is the busiest one (600 posts from the small size up). Goal per page: p95
-under 100 ms, at most 15 queries, and the same number of queries on both trusts (no growth).
-Prints one JSON document; progress goes to stderr.
+a database on a PostgreSQL server started for the run, as the tests' is) and migrates it; seeds
+a tiny trust (bench.seed) with the demo's Wagtail pages (principles, news) into a copy of it and
+counts the queries of every page there, then seeds the trust of the size asked for into the
+first, counts again on the bigger trust's pages and times each page over several rounds, as a
+generated teacher signed in with Django's test client (the whole request in-process: middleware,
+view, template). The thread is the busiest one (600 posts from the small size up). Goal per
+page: p95 under 100 ms, at most 15 queries, and the same number of queries on both trusts (no
+growth). Prints one JSON document; progress goes to stderr.
 """
 
 import argparse
