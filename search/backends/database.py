@@ -287,7 +287,8 @@ class Dialect:
         (a row per id costs more than the scan itself for a common word)."""
         raise NotImplementedError
 
-    def every_id(self, cursor) -> np.ndarray:
+    def every_id(self, cursor, after: int = 0) -> np.ndarray:
+        """Every indexed id above `after`, sorted, read as matched_ids reads them."""
         raise NotImplementedError
 
     def insert_text(self, cursor, rows: list[tuple]) -> None:
@@ -391,8 +392,8 @@ class SqliteDialect(Dialect):
         )
         return _id_array(cursor.fetchone()[0])
 
-    def every_id(self, cursor) -> np.ndarray:
-        cursor.execute("SELECT group_concat(id) FROM search_indexed_record")
+    def every_id(self, cursor, after: int = 0) -> np.ndarray:
+        cursor.execute("SELECT group_concat(id) FROM search_indexed_record WHERE id > %s", [after])
         return _id_array(cursor.fetchone()[0])
 
     def insert_text(self, cursor, rows: list[tuple]) -> None:
@@ -544,8 +545,10 @@ class PostgresDialect(Dialect):
         )
         return _id_array(cursor.fetchone()[0])
 
-    def every_id(self, cursor) -> np.ndarray:
-        cursor.execute("SELECT string_agg(id::text, ',') FROM search_indexed_record")
+    def every_id(self, cursor, after: int = 0) -> np.ndarray:
+        cursor.execute(
+            "SELECT string_agg(id::text, ',') FROM search_indexed_record WHERE id > %s", [after]
+        )
         return _id_array(cursor.fetchone()[0])
 
     def insert_text(self, cursor, rows: list[tuple]) -> None:
@@ -961,7 +964,7 @@ class DatabaseBackend:
         """The total, every facet's counts and the ids that pass everything, from the ids
         matching the text and the in-memory columns (see search.backends.columns): each facet
         counts the matches that pass every other chosen facet."""
-        ids = matches.matched_ids(cursor, engine, groups) if groups else engine.every_id(cursor)
+        ids = matches.matched_ids(cursor, engine, groups)
         columns = columns_for(cursor, ids)
         gone = columns.unheld(ids)  # deleted since the match was read
         if len(gone):
