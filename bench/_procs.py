@@ -4,6 +4,7 @@ Every process started here is stopped by `stop_all()` (called from a `finally`),
 also gets SIGTERM from the kernel if the benchmark itself dies, so nothing is left running.
 """
 
+import atexit
 import ctypes
 import os
 import signal
@@ -16,6 +17,10 @@ from pathlib import Path
 
 STARTUP_SECONDS = 60
 _started: list[subprocess.Popen] = []
+# What a bench keeps for its whole run (a PostgreSQL server, a floor's connection): closed in
+# the bench's `finally` once its own connections are, or at exit however the bench ends.
+services = ExitStack()
+atexit.register(services.close)
 
 
 def free_port() -> int:
@@ -161,10 +166,30 @@ def open_sockets(pid: int) -> int:
     return count
 
 
-def throwaway_postgres(services: ExitStack, database: str, *, bench: str) -> str:
+def exit_on_sigterm() -> None:
+    """Let SIGTERM (the runner's, on a timeout) end the bench as an exception does, so its
+    `finally` blocks and exit hooks stop what it started and remove its temporary folders."""
+    signal.signal(signal.SIGTERM, _exit)
+
+
+def _exit(signum, frame) -> None:
+    # What the bench started is stopped here first: an exception raised while Python runs a
+    # finaliser is printed and ignored (seen during migrations), and the bench went on with
+    # its servers. Without them it soon fails, and its `finally` blocks run then.
+    stop_all()
+    if "django.db" in sys.modules:  # PostgreSQL waits for its clients before stopping
+        from django.db import connections
+
+        connections.close_all()
+    services.close()
+    raise SystemExit(128 + signum)
+
+
+def throwaway_postgres(database: str, *, bench: str) -> str:
     """A PostgreSQL server for this run, started from the installed binaries (as the tests'
     is), with an empty `database`: its URL. It stops when `services` closes; a machine
     without PostgreSQL ends the benchmark with the reason."""
+    exit_on_sigterm()
     import psycopg
     import pytest
 

@@ -32,7 +32,6 @@ import json
 import os
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -782,12 +781,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _stop(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # so that `finally` stops every server we started
-
-
 def main(argv: list[str] | None = None) -> None:
-    signal.signal(signal.SIGTERM, _stop)
+    _procs.exit_on_sigterm()
     args = parse(argv)
     started = time.perf_counter()
     try:

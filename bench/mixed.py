@@ -23,19 +23,16 @@ Prints one JSON document; progress goes to stderr.
 
 import argparse
 import asyncio
-import atexit
 import importlib.util
 import json
 import os
 import resource
 import shutil
-import signal
 import socket
 import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,8 +42,6 @@ ROOT = Path(__file__).resolve().parents[1]
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-mixed-")
 WORKDIR = Path(_workdir.name)
 MEDIA_ROOT = WORKDIR / "media"
-_services = ExitStack()
-atexit.register(_services.close)
 
 GOALS = {"page_p95_ms": 200, "delivery_p95_ms": 100}
 # The requests the pages goal covers: every page a person opens and reads (home, network
@@ -121,7 +116,7 @@ ARGS = parse()
 
 
 if ARGS.database == "postgresql":
-    DATABASE_URL = _procs.throwaway_postgres(_services, "staffroom_mixed", bench="mixed")
+    DATABASE_URL = _procs.throwaway_postgres("staffroom_mixed", bench="mixed")
 else:
     DATABASE_URL = f"sqlite:///{WORKDIR / 'bench.sqlite3'}"
 os.environ["DATABASE_URL"] = DATABASE_URL
@@ -787,12 +782,8 @@ def _raise_open_files(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
-def _stop(signum, frame) -> None:
-    raise SystemExit(128 + signum)  # so that `finally` stops every server we started
-
-
 def main() -> None:
-    signal.signal(signal.SIGTERM, _stop)
+    _procs.exit_on_sigterm()
     started = time.perf_counter()
     try:
         try:
@@ -814,7 +805,7 @@ def main() -> None:
             Path(ARGS.keep_logs).mkdir(parents=True, exist_ok=True)
             for path in WORKDIR.glob("*.log"):
                 shutil.copy(path, ARGS.keep_logs)
-        _services.close()
+        _procs.services.close()
         _workdir.cleanup()
 
 

@@ -18,15 +18,12 @@ growth). Prints one JSON document; progress goes to stderr.
 """
 
 import argparse
-import atexit
 import json
 import os
 import shutil
-import signal
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 from bench import _procs
@@ -43,13 +40,10 @@ elif ENGINE == "sqlite":
     TINY_DATABASE = str(Path(_workdir.name) / "tiny.sqlite3")
 else:
     sys.exit(f"bench.pages: BENCH_DATABASE must be sqlite or postgresql, not {ENGINE!r}")
-# The PostgreSQL server lives until the bench ends, however it ends.
-_services = ExitStack()
-atexit.register(_services.close)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+_procs.exit_on_sigterm()
 # Before Django reads its settings: a database of our own, and production-like request handling.
 if ENGINE == "postgresql":
-    os.environ["DATABASE_URL"] = _procs.throwaway_postgres(_services, DATABASE, bench="pages")
+    os.environ["DATABASE_URL"] = _procs.throwaway_postgres(DATABASE, bench="pages")
 else:
     os.environ["DATABASE_URL"] = f"sqlite:///{DATABASE}"
 os.environ["DEBUG"] = "false"

@@ -17,15 +17,12 @@ Progress goes to stderr; one JSON document to stdout.
 """
 
 import argparse
-import atexit
 import json
 import os
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
 from pathlib import Path
 
 from bench import _procs
@@ -38,9 +35,7 @@ DATABASE = os.environ.get("BENCH_DATABASE", "sqlite")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
 
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-bench-reindex-")
-_services = ExitStack()
-atexit.register(_services.close)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+_procs.exit_on_sigterm()
 
 
 def say(message: str) -> None:
@@ -57,9 +52,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     options = parse(argv)
     if DATABASE == "postgresql":
-        os.environ["DATABASE_URL"] = _procs.throwaway_postgres(
-            _services, "staffroom_bench", bench="reindex"
-        )
+        os.environ["DATABASE_URL"] = _procs.throwaway_postgres("staffroom_bench", bench="reindex")
     elif DATABASE == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{Path(_workdir.name) / 'bench.sqlite3'}"
     else:
@@ -174,5 +167,5 @@ if __name__ == "__main__":
     try:
         main()
     finally:
-        _services.close()
+        _procs.services.close()
         _workdir.cleanup()

@@ -36,12 +36,9 @@ Prints one JSON document (progress on stderr).
 """
 
 import argparse
-import atexit
 import os
-import signal
 import sys
 import tempfile
-from contextlib import ExitStack
 
 from bench import _procs
 
@@ -50,10 +47,7 @@ POSTGRES_DATABASE = "staffroom_bench"
 SEED = 20261126
 
 _workdir = tempfile.TemporaryDirectory(prefix="staffroom-bench-search-")
-# The PostgreSQL server lives until the bench ends, however it ends.
-_services = ExitStack()
-atexit.register(_services.close)
-signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+_procs.exit_on_sigterm()
 
 
 def say(message: str) -> None:
@@ -70,9 +64,7 @@ def parse_options(argv: list[str] | None = None) -> argparse.Namespace:
 OPTIONS = parse_options()
 if True:  # before Django reads its settings: a database of our own
     if DATABASE == "postgresql":
-        os.environ["DATABASE_URL"] = _procs.throwaway_postgres(
-            _services, POSTGRES_DATABASE, bench="search"
-        )
+        os.environ["DATABASE_URL"] = _procs.throwaway_postgres(POSTGRES_DATABASE, bench="search")
     elif DATABASE == "sqlite":
         os.environ["DATABASE_URL"] = f"sqlite:///{os.path.join(_workdir.name, 'bench.sqlite3')}"
     else:
@@ -446,7 +438,7 @@ def main() -> None:
     else:
         floor = build_sqlite_floor(Path(_workdir.name) / "floor.sqlite3", made)
         floor_query, floor_name = sqlite_floor_query, "SQLite FTS5"
-    _services.callback(floor.close)
+    _procs.services.callback(floor.close)
 
     person = Person.objects.get(pk=seeded.sample_person_id)
     subject = Subject.objects.get(name=SUBJECT).pk
@@ -583,5 +575,5 @@ if __name__ == "__main__":
         main()
     finally:
         connection.close()
-        _services.close()
+        _procs.services.close()
         _workdir.cleanup()
