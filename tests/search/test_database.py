@@ -278,3 +278,19 @@ def test_beyond_the_tier_the_newest_matches_are_ranked_first_then_the_older(
     # Below the tier, every match is ranked together.
     monkeypatch.setattr("search.backends.database.RANK_TIER", 10)
     assert found(backend, "fractions") == [1, 3, 5, 7, 2, 4, 6]
+
+
+def test_a_word_deep_in_a_long_body_is_marked_in_the_snippet(backend, db):
+    # PostgreSQL cuts the snippet from a window around the first searched word (parsing a
+    # whole long thread cost 10 ms a hit); the window must still hold the word.
+    filler = "Pupils practised their times tables in pairs before the plenary. " * 400
+    body = filler + "Then Ms Okafor modelled photosynthesis with a leaf under glass. " + filler
+    backend.index([record(1, "Year 5 science week", body=body)])
+    for typed in ("photosynthesis", "Photosynthesis"):
+        (hit,) = backend.search(SearchRequest(terms=(typed,)), None).hits
+        assert "<mark>photosynthesis</mark>" in hit.snippet.lower()
+        assert "modelled" in hit.snippet
+        assert not hit.snippet.startswith("Pupils practised")
+    # A word found only in another form ("pairs" for "pairing") starts from the beginning.
+    (hit,) = backend.search(SearchRequest(terms=("pairing",)), None).hits
+    assert "<mark>pairs</mark>" in hit.snippet
