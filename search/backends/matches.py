@@ -29,13 +29,13 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-KEEP_SECONDS = 60.0
-SETTLE_SECONDS = 10.0
+KEEP_SECONDS = 300.0
+SETTLE_SECONDS = 30.0
 LARGE = 20_000  # ids; smaller sets are read afresh each time (a few ms)
 # Ids held per process, all sets together: 2,500,000 ids is 20 MB (the full trust's 28 common
 # words come to about 1.5 million).
 HELD_IDS = 2_500_000
-# Removals remembered (the writer forgets older ones): far more than a minute's worth.
+# Removals remembered (the writer forgets older ones): far more than half a minute's worth.
 REMOVALS_KEPT = 10_000
 
 
