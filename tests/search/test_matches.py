@@ -182,3 +182,14 @@ def test_searches_in_a_transaction_read_whole_sets_and_keep_nothing(backend, rea
         search(backend)
     assert reads == [0, 0]
     assert not matches._held
+
+
+def test_the_longest_unused_set_goes_first_when_too_many_ids_are_held(backend, reads, monkeypatch):
+    monkeypatch.setattr(matches, "HELD_IDS", 5)
+    backend.index([record(pk, "Fractions wall") for pk in (1, 2, 3)])
+    backend.index([record(pk, "Decimals wall") for pk in (4, 5, 6)])
+    search(backend, terms=("fractions",))
+    search(backend, terms=("decimals",))  # six ids held: fractions' set goes
+    search(backend, terms=("decimals",))
+    search(backend, terms=("fractions",))
+    assert reads == [0, 0, 0]
