@@ -16,5 +16,7 @@ WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
 # The demo trust in tests: every network and map, fewer files.
 DEMO_RESOURCE_COUNT = 60
-# Uploaded files go to a throwaway folder, never the developer's media/.
-MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="staffroom-test-media-"))
+# Uploaded files go to a throwaway folder, never the developer's media/, removed when the
+# process ends (each test run and server left one behind in /tmp before).
+_media = tempfile.TemporaryDirectory(prefix="staffroom-test-media-")
+MEDIA_ROOT = Path(_media.name)
