@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from networks.models import Subject
 from people.roles import Role
 from tests.factories import PersonFactory, SchoolFactory
 
@@ -44,6 +45,23 @@ def test_the_directory_filters_by_school_subject_and_role(
     assert names_on(by_subject) == ["Tom Okafor", "Priya Patel"]
     assert names_on(by_role) == ["Dee Moss"]
     assert names_on(together) == ["Tom Okafor"]
+
+
+def test_someone_with_several_subjects_and_roles_is_listed_once(staff_client, moderator):
+    PersonFactory(
+        first_name="Sam",
+        last_name="Adeyemi",
+        subjects=["Mathematics", "Science", "Computing"],
+        roles=[Role.NETWORK_LEAD, Role.MODERATOR],
+    )
+    maths = Subject.objects.get(name="Mathematics")
+
+    for filters in ({}, {"subject": maths.pk}, {"role": Role.MODERATOR.value},
+                    {"subject": maths.pk, "role": Role.NETWORK_LEAD.value}):  # fmt: skip
+        response = staff_client.get(DIRECTORY_URL, filters)
+        listed = names_on(response)
+        assert listed.count("Sam Adeyemi") == 1, filters
+        assert response.context["page"].paginator.count == len(listed), filters
 
 
 def test_the_directory_says_so_when_no_one_matches(staff_client):
