@@ -73,8 +73,9 @@ LOCK_BUCKETS = 256
 START, STOP = "\x02", "\x03"
 SNIPPET_WORDS = 24
 # PostgreSQL cuts a body's snippet from this many characters (about 300 words) from a little
-# before the first searched word (PostgresDialect._body_window): the lead is over 24 words, so
-# a snippet never begins with a word cut in half. Up to HIGHLIGHT_WORDS words are looked for.
+# before the first searched word (PostgresDialect._body_window): the lead is some 50 words, more
+# than a snippet reaches back, so it does not begin with a word cut in half. Up to
+# HIGHLIGHT_WORDS words are looked for.
 HIGHLIGHT_WINDOW = 2_000
 HIGHLIGHT_LEAD = 300
 HIGHLIGHT_WORDS = 6
