@@ -18,7 +18,7 @@ from pathlib import Path
 STARTUP_SECONDS = 60
 _started: list[subprocess.Popen] = []
 # What a bench keeps for its whole run (a PostgreSQL server, a floor's connection): closed in
-# the bench's `finally` once its own connections are, or at exit however the bench ends.
+# the bench's `finally`, or at exit however the bench ends.
 services = ExitStack()
 atexit.register(services.close)
 
@@ -177,10 +177,6 @@ def _exit(signum, frame) -> None:
     # finaliser is printed and ignored (seen during migrations), and the bench went on with
     # its servers. Without them it soon fails, and its `finally` blocks run then.
     stop_all()
-    if "django.db" in sys.modules:  # PostgreSQL waits for its clients before stopping
-        from django.db import connections
-
-        connections.close_all()
     services.close()
     raise SystemExit(128 + signum)
 
