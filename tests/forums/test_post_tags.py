@@ -1,12 +1,13 @@
 """A post's addresses, filled into each route resolved once, are the ones Django's resolver
-gives; a route that is not there gives nothing, as `{% url … as x %}` does."""
+gives; a route that is not there gives nothing, as `{% url … as x %}` does. `post_links` gives
+all of a post's action links at once, the same way."""
 
 import pytest
 from django.template import Context, Template
 from django.test import override_settings
 from django.urls import reverse
 
-from forums.templatetags.post_tags import post_url
+from forums.templatetags.post_tags import ACTIONS, post_links, post_url
 
 ROUTES = [
     "forums:post",
@@ -53,6 +54,34 @@ def test_the_template_tag_sets_a_variable():
     ).render(Context())
 
     assert html == f"[{reverse('forums:post_hide', kwargs={'pk': 9})}]"
+
+
+@pytest.mark.parametrize("pk", [1, 123456])
+def test_a_posts_links_are_the_ones_djangos_resolver_gives(pk):
+    links = post_links(pk)
+
+    assert links == {
+        **{action: reverse(f"forums:post_{action}", kwargs={"pk": pk}) for action in ACTIONS},
+        "concern": f"{reverse('safeguarding:concern_new')}?post={pk}",
+    }
+
+
+def test_a_posts_links_under_a_prefix_are_prefixed():
+    from django.urls import set_script_prefix
+
+    try:
+        set_script_prefix("/staffroom/")
+        links = post_links(5)
+    finally:
+        set_script_prefix("/")
+
+    assert links["hide"] == "/staffroom" + reverse("forums:post_hide", kwargs={"pk": 5})
+    assert links["concern"] == "/staffroom" + reverse("safeguarding:concern_new") + "?post=5"
+
+
+@override_settings(ROOT_URLCONF="tests.forums.test_post_tags")
+def test_links_whose_routes_are_not_there_are_empty():
+    assert set(post_links(5).values()) == {""}
 
 
 urlpatterns: list = []

@@ -45,6 +45,18 @@ def opened(client, url: str, **params) -> str:
     return response.content.decode()
 
 
+def test_ids_on_a_thread_page_never_take_a_thousands_separator(settings, staff_client):
+    settings.USE_THOUSAND_SEPARATOR = True
+    thread = ThreadFactory(forum=Forum.objects.get(slug="wellbeing"))
+    post = PostFactory(thread=thread, pk=1234567)
+
+    html = opened(staff_client, thread.get_absolute_url())
+
+    assert f'id="post-{post.pk}" data-post-id="1234567"' in html
+    assert f"?post={post.pk}" in html
+    assert "1,234,567" not in html
+
+
 def test_a_newcomer_opens_a_long_thread_at_its_first_page(staff_client, long_thread):
     posts = list(long_thread.posts.order_by("pk"))
 
