@@ -12,7 +12,7 @@ sign-in form, or one made some other way) is asked, so a new way in fails closed
 
 Until the step is passed the session is not signed in for anything but the step itself and
 signing out: pages redirect to it (TwoStepMiddleware) and websockets see nobody
-(TwoStepSocketMiddleware). Codes are checked by django-otp's TOTP devices, which refuse a code
+(people.sockets). Codes are checked by django-otp's TOTP devices, which refuse a code
 already used (each must come from a later time step than the last one accepted); wrong codes are
 counted on the device, and after MAX_WRONG_CODES in a row no code is tried for WRONG_CODE_PAUSE.
 """
@@ -24,10 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import segno
-from channels.db import database_sync_to_async
-from channels.middleware import BaseMiddleware
 from django.contrib.auth import BACKEND_SESSION_KEY
-from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -229,16 +226,3 @@ class TwoStepMiddleware:
         if not step_outstanding(request.user, request.session):
             return None
         return redirect(step_url(request.user, request.get_full_path()))
-
-
-class TwoStepSocketMiddleware(BaseMiddleware):
-    """Inside Channels' AuthMiddlewareStack: a session that still owes the step opens
-    websockets as nobody, so every consumer refuses it as it refuses a missing session."""
-
-    async def __call__(self, scope, receive, send):
-        user = scope.get("user")
-        session = scope.get("session")
-        if user is not None and session is not None and user.is_authenticated:
-            if await database_sync_to_async(step_outstanding)(user, session):
-                scope = dict(scope, user=AnonymousUser())
-        return await super().__call__(scope, receive, send)
