@@ -3,11 +3,8 @@ working (signed-in pages here; sockets in tests/people/test_sockets.py), and pro
 only production-grade old keys."""
 
 import json
-import os
 import secrets
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -15,50 +12,37 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from forums.notifications import unsubscribe_token
+from tests.config.test_deploy import run_manage
 
-REPOSITORY = Path(__file__).resolve().parents[2]
 OLD_KEY = secrets.token_urlsafe(64)
 NEW_KEY = secrets.token_urlsafe(64)
 ROTATED = {"SECRET_KEY": NEW_KEY, "SECRET_KEY_FALLBACKS": [OLD_KEY]}
 
 
-def production_settings(**variables: str) -> subprocess.CompletedProcess:
-    """Start production settings with these variables; print its fallbacks as JSON."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "DEBUG", "DATABASE_URL"}
-    }
-    environment.update(
+def production_fallbacks(**variables: str) -> subprocess.CompletedProcess:
+    """Start production settings with these variables; print their SECRET_KEY_FALLBACKS."""
+    return run_manage(
+        "shell",
+        "-c",
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.SECRET_KEY_FALLBACKS))",
         DJANGO_SETTINGS_MODULE="config.settings.production",
         SECRET_KEY=NEW_KEY,
-        DATABASE_URL="sqlite:///:memory:",
-        PYTHONPATH=os.pathsep.join([str(REPOSITORY / "site"), str(REPOSITORY)]),
         **variables,
-    )
-    script = "import django, json; django.setup(); from django.conf import settings; "
-    script += "print(json.dumps(settings.SECRET_KEY_FALLBACKS))"
-    return subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=REPOSITORY,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
     )
 
 
 def test_production_reads_the_old_keys_comma_separated():
     other = secrets.token_urlsafe(64)
 
-    result = production_settings(SECRET_KEY_FALLBACKS=f"{OLD_KEY},{other}")
+    result = production_fallbacks(SECRET_KEY_FALLBACKS=f"{OLD_KEY},{other}")
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == [OLD_KEY, other]
 
 
 def test_production_has_no_old_keys_unless_given():
-    result = production_settings()
+    result = production_fallbacks()
 
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == []
@@ -66,7 +50,7 @@ def test_production_has_no_old_keys_unless_given():
 
 @pytest.mark.parametrize("weak", ["dev-only-insecure-key-change-me", "short"])
 def test_production_refuses_a_development_or_short_old_key(weak):
-    result = production_settings(SECRET_KEY_FALLBACKS=f"{OLD_KEY},{weak}")
+    result = production_fallbacks(SECRET_KEY_FALLBACKS=f"{OLD_KEY},{weak}")
 
     assert result.returncode != 0
     assert "Each of SECRET_KEY_FALLBACKS must be an earlier production key" in result.stderr
