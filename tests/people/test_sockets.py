@@ -34,8 +34,8 @@ async def _answer(cookie: bytes) -> str:
     return answer["text"]
 
 
-async def _signed_in(client, **person):
-    person = await sync_to_async(PersonFactory)(**person)
+async def _signed_in(client):
+    person = await sync_to_async(PersonFactory)()
     await sync_to_async(client.force_login)(person)
     return person
 
